@@ -1,0 +1,72 @@
+# Huitou — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+VENDOR := src/huitou/static/vendor
+HUITOU := $(BIN)/huitou
+
+.PHONY: run test install assets messages lint format bench lock browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+$(VENDOR)/.built: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	touch $(VENDOR)/.built
+
+install: $(STAMP) assets messages
+
+assets: $(VENDOR)/.built
+
+messages: $(STAMP)
+	cd src/huitou && ../../$(HUITOU) compilemessages -v 0
+
+run: install
+	mkdir -p var
+	$(HUITOU) migrate --noinput -v 0
+	$(HUITOU) demo --if-empty
+	$(HUITOU) serve --addr 127.0.0.1:8000
+
+# Runs the whole suite on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set.
+test: install browser
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+		echo "== again on PostgreSQL ($$TEST_POSTGRES_URL)"; \
+		DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/pytest; \
+	fi
+
+# Browser tests drive Debian's Chromium; install it when we may (root + apt), else they skip and say so.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "== installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium could not be installed; browser tests will be skipped"; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install
+	$(BIN)/python -m bench
+
+lock:
+	uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 --no-header
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

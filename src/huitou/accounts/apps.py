@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "huitou.accounts"
+    label = "accounts"
+    verbose_name = _("账号与组织")
+
+    def ready(self) -> None:
+        from .roles import ensure_role_groups_after_migrate
+
+        post_migrate.connect(ensure_role_groups_after_migrate)

@@ -1,0 +1,45 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from huitou.accounts.models import ApiToken, User
+from huitou.accounts.services import do_token_create, do_token_revoke
+
+
+class Command(BaseCommand):
+    help = "管理 API 令牌：create USERNAME | list [USERNAME] | revoke PREFIX"
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a token; the token is the last line")
+        create.add_argument("username")
+        create.add_argument("--name", default="")
+        listing = sub.add_parser("list", help="list tokens")
+        listing.add_argument("username", nargs="?")
+        revoke = sub.add_parser("revoke", help="revoke a token by its prefix")
+        revoke.add_argument("prefix")
+
+    def handle(self, *args, action, **options):
+        if action == "create":
+            try:
+                user = User.objects.get(username=options["username"])
+            except User.DoesNotExist:
+                raise CommandError(f"no such user: {options['username']}") from None
+            if not user.is_active:
+                raise CommandError(f"user {user.username} is not active")
+            token, raw = do_token_create(user=user, name=options["name"])
+            self.stderr.write(f"token {token.key_prefix}… created for {user.username}")
+            self.stdout.write(raw)
+        elif action == "list":
+            tokens = ApiToken.objects.select_related("user").order_by("created_at")
+            if options.get("username"):
+                tokens = tokens.filter(user__username=options["username"])
+            for token in tokens:
+                state = "revoked" if token.revoked_at else "active"
+                self.stdout.write(
+                    f"{token.key_prefix}…\t{token.user.username}\t{token.name}\t{state}"
+                )
+        elif action == "revoke":
+            matches = list(ApiToken.objects.filter(key_prefix__startswith=options["prefix"]))
+            if len(matches) != 1:
+                raise CommandError(f"{len(matches)} tokens match prefix {options['prefix']!r}")
+            do_token_revoke(token=matches[0])
+            self.stdout.write(f"revoked {matches[0].key_prefix}…")

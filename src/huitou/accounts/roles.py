@@ -1,0 +1,75 @@
+"""Roles are Django groups; this module says which model permissions each one carries."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("客服坐席")
+    SUPERVISOR = "supervisor", _("主管")
+    QA = "qa", _("质检员")
+    HANDLER = "handler", _("责任部门处理人")
+    ADMIN = "admin", _("管理员")
+
+
+# When a user is in several groups, the first match here is their role.
+ROLE_ORDER = [Role.ADMIN, Role.SUPERVISOR, Role.QA, Role.AGENT, Role.HANDLER]
+
+_AGENT = {
+    "customers": ["view_customer", "add_customer", "change_customer"],
+    "tickets": [
+        "view_ticket",
+        "add_ticket",
+        "change_ticket",
+        "view_all_tickets",
+        "add_message",
+        "reply_to_customer",
+        "dispatch_ticket",
+    ],
+    "accounts": ["view_department"],
+}
+
+ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
+    Role.AGENT: _AGENT,
+    Role.SUPERVISOR: {
+        **_AGENT,
+        "tickets": [*_AGENT["tickets"], "assign_ticket"],
+        "accounts": ["view_department", "view_user"],
+    },
+    Role.QA: {
+        "customers": ["view_customer"],
+        "tickets": ["view_ticket", "view_all_tickets", "add_message"],
+        "accounts": ["view_department", "view_user"],
+    },
+    # Handlers see only their department's tickets: they lack view_all_tickets.
+    Role.HANDLER: {
+        "customers": ["view_customer"],
+        "tickets": ["view_ticket", "change_ticket", "add_message", "reply_to_customer"],
+        "accounts": ["view_department"],
+    },
+    Role.ADMIN: "__all__",
+}
+
+
+def ensure_role_groups() -> None:
+    """Create the role groups and set their permissions exactly; safe to run repeatedly."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, spec in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        if spec == "__all__":
+            permissions = Permission.objects.all()
+        else:
+            query = models.Q(pk__in=[])
+            for app_label, codenames in spec.items():
+                query |= models.Q(content_type__app_label=app_label, codename__in=codenames)
+            permissions = Permission.objects.filter(query)
+        group.permissions.set(permissions)
+
+
+def ensure_role_groups_after_migrate(sender, **kwargs) -> None:
+    """Runs once, after the last app's permissions exist."""
+    from django.apps import apps
+
+    if sender is list(apps.get_app_configs())[-1]:
+        ensure_role_groups()

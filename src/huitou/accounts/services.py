@@ -1,0 +1,103 @@
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huitou.core.errors import DomainError
+
+from .models import ApiToken, Department, User, hash_token
+from .roles import Role, ensure_role_groups
+
+
+def check_department_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("部门名称不能为空。"), field="name")
+    if len(name) > 64:
+        raise DomainError(_("部门名称不能超过 64 个字符。"), field="name")
+    if Department.objects.filter(name=name).exists():
+        raise DomainError(_("已存在同名部门。"), field="name", code="duplicate")
+    return name
+
+
+@transaction.atomic
+def do_department_create(*, name: str, description: str = "") -> Department:
+    return Department.objects.create(name=check_department_name(name), description=description)
+
+
+def check_role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise DomainError(
+            _("角色必须是 %(choices)s 之一。") % {"choices": ", ".join(Role.values)}, field="role"
+        ) from None
+
+
+@transaction.atomic
+def do_user_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    department: Department | None = None,
+    full_name: str = "",
+    email: str = "",
+    check_password_strength: bool = True,
+) -> User:
+    role_enum = check_role(role)
+    username = (username or "").strip()
+    if not username:
+        raise DomainError(_("用户名不能为空。"), field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("用户名已被使用。"), field="username", code="duplicate")
+    user = User(username=username, email=email, department=department)
+    if full_name:
+        user.last_name, user.first_name = full_name[:1], full_name[1:]
+    if check_password_strength:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), field="password") from None
+    user.set_password(password)
+    user.is_staff = role_enum == Role.ADMIN
+    user.is_superuser = role_enum == Role.ADMIN
+    user.save()
+    group = Group.objects.filter(name=role_enum.value).first()
+    if group is None:  # e.g. a database migrated before the roles existed
+        ensure_role_groups()
+        group = Group.objects.get(name=role_enum.value)
+    user.groups.set([group])
+    return user
+
+
+@transaction.atomic
+def do_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token and return it with the raw secret, which is shown only this once."""
+    raw = ApiToken.generate_raw()
+    token = ApiToken.objects.create(
+        user=user, name=name, key_hash=hash_token(raw), key_prefix=raw[:10]
+    )
+    return token, raw
+
+
+def do_token_revoke(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def access_user_by_token(raw: str) -> User | None:
+    """The active user a bearer token belongs to, or None; marks the token as used."""
+    token = (
+        ApiToken.objects.select_related("user", "user__department")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute: avoids a write on every API call.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

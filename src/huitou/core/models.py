@@ -1,0 +1,81 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NumberSequence(models.Model):
+    """The last number issued per prefix and year; a row lock makes issuing race-free."""
+
+    prefix = models.CharField(max_length=8)
+    year = models.PositiveIntegerField()
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("编号序列")
+        verbose_name_plural = _("编号序列")
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year"], name="uniq_number_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.year}: {self.last_value}"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def for_object(self, obj: models.Model) -> "AuditEntryQuerySet":
+        content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)
+        return self.filter(content_type=content_type, object_id=obj.pk)
+
+
+class AuditEntry(models.Model):
+    """Append-only history: who changed what on which object, from which value to which."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    action = models.CharField(_("动作"), max_length=32)
+    field = models.CharField(_("字段"), max_length=64, blank=True)
+    old_value = models.TextField(_("原值"), blank=True)
+    new_value = models.TextField(_("新值"), blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("变更记录")
+        verbose_name_plural = _("变更记录")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.field}: {self.old_value} → {self.new_value}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are append-only.")
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per worker name, touched by a periodic task; /healthz reads its age."""
+
+    name = models.CharField(max_length=64, unique=True)
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("后台任务心跳")
+        verbose_name_plural = _("后台任务心跳")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_seen:%Y-%m-%d %H:%M:%S}"

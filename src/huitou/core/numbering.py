@@ -1,0 +1,25 @@
+"""Human-readable numbers such as C2026000123 and T2026000001, unique under concurrency."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import NumberSequence
+
+NUMBER_DIGITS = 6
+
+
+def next_number(*, prefix: str) -> str:
+    """Issue the next number for `prefix` in the current local year; never issues one twice.
+
+    The sequence row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite runs our
+    transactions IMMEDIATE, which serialises writers) so parallel callers queue.
+    """
+    year = timezone.localdate().year
+    with transaction.atomic():
+        NumberSequence.objects.bulk_create(
+            [NumberSequence(prefix=prefix, year=year)], ignore_conflicts=True
+        )
+        sequence = NumberSequence.objects.select_for_update().get(prefix=prefix, year=year)
+        sequence.last_value += 1
+        sequence.save(update_fields=["last_value"])
+    return f"{prefix}{year}{sequence.last_value:0{NUMBER_DIGITS}d}"

@@ -1,0 +1,44 @@
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from huitou.core.permissions import check_permission
+
+from .models import Customer
+from .phones import phone_digits
+
+
+def visible_customers(*, user) -> QuerySet[Customer]:
+    """Customers `user` may see: everyone for service staff, handlers only their cases'."""
+    check_permission(user, "customers.view_customer")
+    customers = Customer.objects.all()
+    if not user.has_perm("tickets.view_all_tickets"):
+        customers = customers.filter(tickets__department_id=user.department_id).distinct()
+    return customers
+
+
+def customer_list(
+    *, user, q: str = "", tier: str = "", stage: str = "", kind: str = ""
+) -> QuerySet[Customer]:
+    customers = visible_customers(user=user)
+    q = (q or "").strip()
+    if q:
+        condition = Q(name__icontains=q) | Q(number__iexact=q) | Q(email__iexact=q)
+        digits = phone_digits(q) if any(ch.isdigit() for ch in q) else ""
+        if len(digits) >= 4:
+            condition |= Q(phone_digits__contains=digits)
+        customers = customers.filter(condition)
+    if tier:
+        customers = customers.filter(tier=tier)
+    if stage:
+        customers = customers.filter(stage=stage)
+    if kind:
+        customers = customers.filter(kind=kind)
+    return customers.order_by("-created_at", "-id")
+
+
+def access_customer(*, user, customer_id: int) -> Customer:
+    try:
+        return visible_customers(user=user).get(pk=customer_id)
+    except Customer.DoesNotExist:
+        raise Http404(_("客户不存在。")) from None

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.customer_list_view, name="list"),
+    path("<int:customer_id>/", views.customer_detail_view, name="detail"),
+    path("<int:customer_id>/edit/", views.customer_edit_view, name="edit"),
+]

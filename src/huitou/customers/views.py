@@ -1,0 +1,63 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from huitou.core.errors import DomainError
+from huitou.core.forms import add_domain_error
+from huitou.core.models import AuditEntry
+from huitou.core.pagination import paginate_queryset, querystring_without_page
+from huitou.tickets.selectors import ticket_list
+
+from .forms import CustomerFilterForm, CustomerForm
+from .selectors import access_customer, customer_list
+from .services import do_customer_update
+
+
+@login_required
+@require_GET
+def customer_list_view(request):
+    form = CustomerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = paginate_queryset(request, customer_list(user=request.user, **filters))
+    context = {"form": form, "page": page, "querystring": querystring_without_page(request)}
+    if request.headers.get("HX-Request"):
+        return render(request, "customers/_customer_table.html", context)
+    return render(request, "customers/customer_list.html", context)
+
+
+@login_required
+@require_GET
+def customer_detail_view(request, customer_id: int):
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    tickets = paginate_queryset(request, ticket_list(user=request.user, customer_id=customer.pk))
+    context = {
+        "customer": customer,
+        "page": tickets,
+        "history": AuditEntry.objects.for_object(customer).select_related("actor"),
+        "can_edit": request.user.has_perm("customers.change_customer"),
+    }
+    return render(request, "customers/customer_detail.html", context)
+
+
+@login_required
+def customer_edit_view(request, customer_id: int):
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    if not request.user.has_perm("customers.change_customer"):
+        raise PermissionDenied
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_customer_update(
+                actor=request.user,
+                customer=access_customer(user=request.user, customer_id=customer_id),
+                changes={name: form.cleaned_data[name] for name in form.Meta.fields},
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("客户资料已保存。"))
+            return redirect("customers:detail", customer_id=customer_id)
+    return render(request, "customers/customer_edit.html", {"form": form, "customer": customer})

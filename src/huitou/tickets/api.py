@@ -1,0 +1,183 @@
+from datetime import datetime
+from typing import Literal
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from huitou.accounts.models import Department, User
+from huitou.core.errors import DomainError
+from huitou.customers.selectors import access_customer
+
+from .selectors import access_ticket, ticket_list, ticket_messages
+from .services import do_message_add, do_ticket_create, do_ticket_update
+
+router = Router(tags=["tickets"])
+
+ChannelName = Literal["phone", "email", "web", "chat", "api"]
+TypeName = Literal["consultation", "technical", "order", "complaint", "suggestion", "praise"]
+PriorityName = Literal["low", "normal", "high", "urgent"]
+StatusName = Literal["new", "open", "pending", "resolved", "closed"]
+
+
+class TicketIn(Schema):
+    customer: int
+    channel: ChannelName
+    type: TypeName
+    subject: str
+    description: str = ""
+    priority: PriorityName = "normal"
+    department: int | None = None
+    assignee: int | None = None
+    direction: Literal["inbound", "outbound"] = "inbound"
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+class TicketPatch(Schema):
+    status: StatusName | None = None
+    priority: PriorityName | None = None
+    type: TypeName | None = None
+    subject: str | None = None
+    description: str | None = None
+    department: int | None = None
+    assignee: int | None = None
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    customer: int = Field(alias="customer_id")
+    customer_number: str = Field(alias="customer.number")
+    customer_name: str = Field(alias="customer.name")
+    customer_tier: str = Field(alias="customer.tier")
+    channel: str
+    type: str
+    direction: str
+    subject: str
+    description: str
+    contact_name: str
+    contact_phone: str
+    priority: str
+    status: str
+    assignee: int | None = Field(alias="assignee_id")
+    assignee_name: str | None = None
+    department: int | None = Field(alias="department_id")
+    department_name: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+    @staticmethod
+    def resolve_assignee_name(obj) -> str | None:
+        return obj.assignee.display_name if obj.assignee_id else None
+
+    @staticmethod
+    def resolve_department_name(obj) -> str | None:
+        return obj.department.name if obj.department_id else None
+
+
+class TicketFilters(Schema):
+    view: Literal["all", "mine", "unassigned", "department"] = "all"
+    status: StatusName | Literal["", "active"] = ""
+    type: TypeName | Literal[""] = ""
+    priority: PriorityName | Literal[""] = ""
+    tier: Literal["", "A", "B", "C", "D"] = ""
+    q: str = ""
+    customer: int | None = None
+
+
+class MessageIn(Schema):
+    body: str
+    public: bool = True
+
+
+class MessageOut(Schema):
+    id: int
+    ticket: int = Field(alias="ticket_id")
+    body: str
+    public: bool
+    sender: str
+    author: int | None = Field(alias="author_id")
+    author_name: str | None = None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author_name(obj) -> str | None:
+        return obj.author.display_name if obj.author_id else None
+
+
+def _department(department_id: int | None) -> Department | None:
+    if department_id is None:
+        return None
+    department = Department.objects.filter(pk=department_id).first()
+    if department is None:
+        raise DomainError(_("部门不存在。"), field="department")
+    return department
+
+
+def _assignee(user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    user = User.objects.prefetch_related("groups").filter(pk=user_id).first()
+    if user is None:
+        raise DomainError(_("用户不存在。"), field="assignee")
+    return user
+
+
+@router.get("", response=list[TicketOut])
+@paginate(LimitOffsetPagination)
+def tickets_list(request, filters: Query[TicketFilters]):
+    params = filters.dict()
+    params["customer_id"] = params.pop("customer")
+    return ticket_list(user=request.user, **params)
+
+
+@router.post("", response={201: TicketOut})
+def tickets_create(request, payload: TicketIn):
+    data = payload.dict()
+    try:
+        customer = access_customer(user=request.user, customer_id=data.pop("customer"))
+    except Http404:
+        raise DomainError(_("客户不存在。"), field="customer") from None
+    data["department"] = _department(data["department"])
+    data["assignee"] = _assignee(data["assignee"])
+    ticket = do_ticket_create(actor=request.user, customer=customer, **data)
+    return 201, access_ticket(user=request.user, ticket_id=ticket.pk)
+
+
+@router.get("/{ticket_id}", response=TicketOut)
+def tickets_get(request, ticket_id: int):
+    return access_ticket(user=request.user, ticket_id=ticket_id)
+
+
+@router.patch("/{ticket_id}", response=TicketOut)
+def tickets_update(request, ticket_id: int, payload: TicketPatch):
+    ticket = access_ticket(user=request.user, ticket_id=ticket_id)
+    changes = payload.dict(exclude_unset=True)
+    for field in ("status", "priority", "type", "subject"):
+        if field in changes and changes[field] is None:
+            raise DomainError(_("该字段不能为空。"), field=field)
+    if "department" in changes:
+        changes["department"] = _department(changes["department"])
+    if "assignee" in changes:
+        changes["assignee"] = _assignee(changes["assignee"])
+    do_ticket_update(actor=request.user, ticket=ticket, changes=changes)
+    return access_ticket(user=request.user, ticket_id=ticket_id)
+
+
+@router.get("/{ticket_id}/messages", response=list[MessageOut])
+def messages_list(request, ticket_id: int):
+    """The whole thread, oldest first."""
+    return ticket_messages(ticket=access_ticket(user=request.user, ticket_id=ticket_id))
+
+
+@router.post("/{ticket_id}/messages", response={201: MessageOut})
+def messages_add(request, ticket_id: int, payload: MessageIn):
+    ticket = access_ticket(user=request.user, ticket_id=ticket_id)
+    return 201, do_message_add(
+        actor=request.user, ticket=ticket, body=payload.body, public=payload.public
+    )

@@ -1,0 +1,155 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("电话")
+    EMAIL = "email", _("邮件")
+    WEB = "web", _("网页")
+    CHAT = "chat", _("在线聊天")
+    API = "api", _("API")
+
+
+class TicketType(models.TextChoices):
+    CONSULTATION = "consultation", _("咨询")
+    TECHNICAL = "technical", _("技术支持")
+    ORDER = "order", _("订单")
+    COMPLAINT = "complaint", _("投诉")
+    SUGGESTION = "suggestion", _("建议")
+    PRAISE = "praise", _("表扬")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("低")
+    NORMAL = "normal", _("普通")
+    HIGH = "high", _("高")
+    URGENT = "urgent", _("紧急")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("新建")
+    OPEN = "open", _("处理中")
+    PENDING = "pending", _("等待客户")
+    RESOLVED = "resolved", _("已解决")
+    CLOSED = "closed", _("已关闭")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("呼入")
+    OUTBOUND = "outbound", _("呼出")
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("工单号"), max_length=16, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    type = models.CharField(_("类型"), max_length=16, choices=TicketType.choices)
+    direction = models.CharField(
+        _("呼入/呼出"), max_length=16, choices=Direction.choices, default=Direction.INBOUND
+    )
+    subject = models.CharField(_("主题"), max_length=200)
+    description = models.TextField(_("描述"), blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    priority = models.CharField(
+        _("优先级"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("责任部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    first_response_at = models.DateTimeField(_("首次响应时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("view_all_tickets", _("可查看所有部门的工单")),
+            ("assign_ticket", _("可把工单分配给任何人")),
+            ("dispatch_ticket", _("可改派责任部门")),
+            ("reply_to_customer", _("可公开回复客户")),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["department", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.RESOLVED, Status.CLOSED)
+
+
+class Message(models.Model):
+    """One entry in a ticket's thread: a public reply to the customer or an internal note."""
+
+    class Sender(models.TextChoices):
+        STAFF = "staff", _("客服")
+        CUSTOMER = "customer", _("客户")
+        SYSTEM = "system", _("系统")
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sender = models.CharField(
+        _("发送方"), max_length=16, choices=Sender.choices, default=Sender.STAFF
+    )
+    public = models.BooleanField(_("公开回复"), default=True)
+    body = models.TextField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number}: {self.body[:30]}"

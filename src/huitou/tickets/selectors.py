@@ -1,0 +1,92 @@
+import re
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from huitou.core.models import AuditEntry
+from huitou.core.permissions import check_permission
+from huitou.customers.phones import phone_digits
+
+from .models import Message, Ticket
+
+INBOX_VIEWS = ("all", "mine", "unassigned", "department")
+PHONE_LIKE = re.compile(r"[\d\s()+\-]+")
+
+
+def visible_tickets(*, user) -> QuerySet[Ticket]:
+    """Tickets `user` may see. Without view_all_tickets, only their own department's."""
+    check_permission(user, "tickets.view_ticket")
+    tickets = Ticket.objects.all()
+    if not user.has_perm("tickets.view_all_tickets"):
+        if user.department_id is None:
+            return tickets.none()
+        tickets = tickets.filter(department_id=user.department_id)
+    return tickets
+
+
+def ticket_list(
+    *,
+    user,
+    view: str = "all",
+    status: str = "",
+    type: str = "",
+    priority: str = "",
+    tier: str = "",
+    q: str = "",
+    customer_id: int | None = None,
+) -> QuerySet[Ticket]:
+    tickets = visible_tickets(user=user)
+    if view == "mine":
+        tickets = tickets.filter(assignee=user)
+    elif view == "unassigned":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif view == "department":
+        tickets = tickets.filter(department_id=user.department_id)
+    if status == "active":
+        tickets = tickets.exclude(status__in=["resolved", "closed"])
+    elif status:
+        tickets = tickets.filter(status=status)
+    if type:
+        tickets = tickets.filter(type=type)
+    if priority:
+        tickets = tickets.filter(priority=priority)
+    if tier:
+        tickets = tickets.filter(customer__tier=tier)
+    if customer_id:
+        tickets = tickets.filter(customer_id=customer_id)
+    q = (q or "").strip()
+    if q:
+        condition = (
+            Q(number__icontains=q)
+            | Q(subject__icontains=q)
+            | Q(customer__name__icontains=q)
+            | Q(customer__number__iexact=q)
+        )
+        digits = phone_digits(q) if PHONE_LIKE.fullmatch(q) else ""
+        if len(digits) >= 4:
+            condition |= Q(customer__phone_digits__contains=digits)
+        tickets = tickets.filter(condition)
+    return tickets.select_related("customer", "assignee", "department").order_by(
+        "-created_at", "-id"
+    )
+
+
+def access_ticket(*, user, ticket_id: int) -> Ticket:
+    """The ticket if `user` may see it; 404 otherwise, so its existence is not revealed."""
+    try:
+        return (
+            visible_tickets(user=user)
+            .select_related("customer", "assignee", "department", "created_by")
+            .get(pk=ticket_id)
+        )
+    except Ticket.DoesNotExist:
+        raise Http404(_("工单不存在。")) from None
+
+
+def ticket_messages(*, ticket: Ticket) -> QuerySet[Message]:
+    return ticket.messages.select_related("author").order_by("created_at", "id")
+
+
+def ticket_history(*, ticket: Ticket) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.for_object(ticket).select_related("actor")

@@ -1,0 +1,264 @@
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huitou.accounts.models import Department, User
+from huitou.core.audit import do_audit_changes, do_audit_record
+from huitou.core.errors import ConflictError, DomainError
+from huitou.core.numbering import next_number
+from huitou.core.permissions import check_permission
+from huitou.customers.models import Customer
+
+from .models import Channel, Direction, Message, Priority, Status, Ticket, TicketType
+
+TICKET_NUMBER_PREFIX = "T"
+ASSIGNABLE_ROLES = {"agent", "supervisor", "handler", "admin"}
+
+# Which status may follow which. Leaving resolved/closed for open is a reopen.
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED},
+    Status.OPEN: {Status.PENDING, Status.RESOLVED, Status.CLOSED},
+    Status.PENDING: {Status.OPEN, Status.RESOLVED, Status.CLOSED},
+    Status.RESOLVED: {Status.OPEN, Status.CLOSED},
+    Status.CLOSED: {Status.OPEN},
+}
+UPDATABLE_FIELDS = {
+    "status",
+    "priority",
+    "assignee",
+    "department",
+    "type",
+    "subject",
+    "description",
+}
+
+
+def _check_choice(value: Any, choices, field: str) -> str:
+    if value not in choices.values:
+        raise DomainError(
+            _("%(field)s 必须是 %(choices)s 之一。")
+            % {"field": field, "choices": ", ".join(choices.values)},
+            field=field,
+        )
+    return value
+
+
+def _check_subject(subject: str) -> str:
+    subject = (subject or "").strip()
+    if not subject:
+        raise DomainError(_("主题不能为空。"), field="subject")
+    if len(subject) > 200:
+        raise DomainError(_("主题不能超过 200 个字符。"), field="subject")
+    return subject
+
+
+def check_ticket_visible(*, actor, ticket: Ticket) -> None:
+    if actor.has_perm("tickets.view_all_tickets"):
+        return
+    if ticket.department_id is None or ticket.department_id != actor.department_id:
+        raise PermissionDenied(_("该工单不属于您的部门。"))
+
+
+def check_assignee(*, actor, assignee: User | None, ticket_department_id: int | None) -> None:
+    """Anyone may take a ticket or let go of it; only holders of assign_ticket assign others."""
+    if assignee is None:
+        return
+    if not assignee.is_active or assignee.role not in ASSIGNABLE_ROLES:
+        raise DomainError(_("该用户不能处理工单。"), field="assignee")
+    if assignee.pk != actor.pk and not actor.has_perm("tickets.assign_ticket"):
+        raise PermissionDenied(_("您只能把工单分配给自己。"))
+    if (
+        assignee.role == "handler"
+        and ticket_department_id is not None
+        and assignee.department_id != ticket_department_id
+    ):
+        raise DomainError(_("处理人不属于该工单的责任部门。"), field="assignee")
+
+
+@transaction.atomic
+def do_ticket_create(
+    *,
+    actor,
+    customer: Customer,
+    channel: str,
+    type: str,
+    subject: str,
+    description: str = "",
+    priority: str = Priority.NORMAL,
+    department: Department | None = None,
+    assignee: User | None = None,
+    direction: str = Direction.INBOUND,
+    contact_name: str = "",
+    contact_phone: str = "",
+) -> Ticket:
+    check_permission(actor, "tickets.add_ticket")
+    ticket = Ticket(
+        customer=customer,
+        channel=_check_choice(channel, Channel, "channel"),
+        type=_check_choice(type, TicketType, "type"),
+        direction=_check_choice(direction, Direction, "direction"),
+        subject=_check_subject(subject),
+        description=(description or "").strip(),
+        priority=_check_choice(priority, Priority, "priority"),
+        department=department,
+        assignee=assignee,
+        contact_name=(contact_name or "").strip()[:100],
+        contact_phone=(contact_phone or "").strip()[:32],
+        created_by=actor,
+    )
+    check_assignee(actor=actor, assignee=assignee, ticket_department_id=ticket.department_id)
+    ticket.number = next_number(prefix=TICKET_NUMBER_PREFIX)
+    ticket.save()
+    do_audit_record(obj=ticket, actor=actor, action="created", new=ticket.number)
+    return ticket
+
+
+def _apply_status(ticket: Ticket, new_status: str, now) -> str:
+    """Move `ticket` to `new_status` and stamp the times; returns the audit action."""
+    if new_status not in STATUS_TRANSITIONS[ticket.status]:
+        raise ConflictError(
+            _("工单不能从“%(old)s”变为“%(new)s”。")
+            % {"old": Status(ticket.status).label, "new": Status(new_status).label},
+            field="status",
+            code="illegal_transition",
+        )
+    action = "changed"
+    if new_status == Status.RESOLVED:
+        ticket.resolved_at = now
+    elif new_status == Status.CLOSED:
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    elif ticket.status in (Status.RESOLVED, Status.CLOSED):
+        action = "reopened"
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    ticket.status = new_status
+    return action
+
+
+@transaction.atomic
+def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
+    """Change any of UPDATABLE_FIELDS; every change lands in the ticket's history."""
+    check_permission(actor, "tickets.change_ticket")
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise DomainError(_("该字段不可修改。"), field=sorted(unknown)[0])
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    check_ticket_visible(actor=actor, ticket=ticket)
+    now = timezone.now()
+    diffs: list[tuple[str, Any, Any]] = []
+    reopened = False
+
+    if "department" in changes and changes["department"] != ticket.department:
+        check_permission(actor, "tickets.dispatch_ticket")
+        diffs.append(("department", ticket.department, changes["department"]))
+        ticket.department = changes["department"]
+    if "assignee" in changes and changes["assignee"] != ticket.assignee:
+        releasing_self = changes["assignee"] is None and ticket.assignee_id == actor.pk
+        if changes["assignee"] is None and not releasing_self:
+            check_permission(actor, "tickets.assign_ticket")
+        check_assignee(
+            actor=actor, assignee=changes["assignee"], ticket_department_id=ticket.department_id
+        )
+        diffs.append(("assignee", ticket.assignee, changes["assignee"]))
+        ticket.assignee = changes["assignee"]
+    for field, choices in (("priority", Priority), ("type", TicketType)):
+        if field in changes and changes[field] != getattr(ticket, field):
+            new = _check_choice(changes[field], choices, field)
+            diffs.append((field, getattr(ticket, field), new))
+            setattr(ticket, field, new)
+    if "subject" in changes and _check_subject(changes["subject"]) != ticket.subject:
+        diffs.append(("subject", ticket.subject, _check_subject(changes["subject"])))
+        ticket.subject = _check_subject(changes["subject"])
+    if "description" in changes and (changes["description"] or "") != ticket.description:
+        diffs.append(("description", ticket.description, changes["description"] or ""))
+        ticket.description = changes["description"] or ""
+    if "status" in changes and changes["status"] != ticket.status:
+        new_status = _check_choice(changes["status"], Status, "status")
+        old_status = ticket.status
+        reopened = _apply_status(ticket, new_status, now) == "reopened"
+        diffs.append(("status", old_status, new_status))
+
+    if diffs:
+        ticket.save()
+        do_audit_changes(obj=ticket, actor=actor, changes=diffs)
+        if reopened:
+            do_audit_record(obj=ticket, actor=actor, action="reopened")
+    return ticket
+
+
+@transaction.atomic
+def do_message_add(*, actor, ticket: Ticket, body: str, public: bool) -> Message:
+    """Add a reply or an internal note. The first public staff reply is the first response."""
+    check_permission(actor, "tickets.add_message")
+    if public:
+        check_permission(actor, "tickets.reply_to_customer")
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_("内容不能为空。"), field="body")
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    check_ticket_visible(actor=actor, ticket=ticket)
+    if ticket.status == Status.CLOSED:
+        raise ConflictError(_("工单已关闭，请先重新打开。"), field="status")
+    message = Message.objects.create(
+        ticket=ticket, author=actor, sender=Message.Sender.STAFF, public=public, body=body
+    )
+    if public:
+        changed = []
+        if ticket.first_response_at is None:
+            ticket.first_response_at = message.created_at
+            changed.append("first_response_at")
+        if ticket.status == Status.NEW:
+            do_audit_changes(obj=ticket, actor=actor, changes=[("status", Status.NEW, Status.OPEN)])
+            ticket.status = Status.OPEN
+            changed.append("status")
+        if changed:
+            ticket.save(update_fields=[*changed, "updated_at"])
+    do_audit_record(
+        obj=ticket, actor=actor, action="replied" if public else "noted", new=message.pk
+    )
+    return message
+
+
+@transaction.atomic
+def do_phone_ticket_create(
+    *,
+    actor,
+    phone: str,
+    customer: Customer | None,
+    customer_name: str,
+    customer_kind: str,
+    type: str,
+    priority: str,
+    subject: str,
+    description: str = "",
+    department: Department | None = None,
+) -> Ticket:
+    """A logged call: use the caller's customer record, or create it, then open the ticket.
+
+    One transaction, so a rejected ticket never leaves a half-filed new customer behind.
+    """
+    from huitou.customers.services import do_customer_create, find_customer_by_phone
+
+    customer = customer or find_customer_by_phone(phone=phone)
+    if customer is None:
+        if not (customer_name or "").strip():
+            raise DomainError(_("新客户请填写姓名。"), field="customer_name")
+        customer = do_customer_create(
+            actor=actor, name=customer_name, phone=phone, kind=customer_kind
+        )
+    return do_ticket_create(
+        actor=actor,
+        customer=customer,
+        channel=Channel.PHONE,
+        type=type,
+        subject=subject,
+        description=description,
+        priority=priority,
+        department=department,
+        contact_name=customer.name,
+        contact_phone=phone,
+    )

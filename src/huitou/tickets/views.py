@@ -1,0 +1,157 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from huitou.accounts.selectors import assignable_agents
+from huitou.core.errors import DomainError
+from huitou.core.forms import add_domain_error
+from huitou.core.pagination import paginate_queryset, querystring_without_page
+from huitou.customers.selectors import access_customer, visible_customers
+from huitou.customers.services import find_customer_by_phone
+
+from .forms import InboxFilterForm, PhoneTicketForm, ReplyForm, TicketUpdateForm
+from .selectors import access_ticket, ticket_history, ticket_list, ticket_messages
+from .services import do_message_add, do_phone_ticket_create, do_ticket_update
+
+
+@login_required
+@require_GET
+def inbox_view(request):
+    form = InboxFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else {"view": "all", "status": "active"}
+    if not request.GET:
+        form = InboxFilterForm(initial=filters)
+    page = paginate_queryset(request, ticket_list(user=request.user, **filters))
+    context = {
+        "form": form,
+        "page": page,
+        "current_view": filters.get("view", "all"),
+        "querystring": querystring_without_page(request),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "tickets/_inbox_table.html", context)
+    return render(request, "tickets/inbox.html", context)
+
+
+@login_required
+def phone_ticket_view(request):
+    if not request.user.has_perm("tickets.add_ticket"):
+        raise PermissionDenied
+    form = PhoneTicketForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        customer = None
+        if data["customer_id"]:
+            customer = access_customer(user=request.user, customer_id=data["customer_id"])
+        try:
+            ticket = do_phone_ticket_create(
+                actor=request.user,
+                phone=data["phone"],
+                customer=customer,
+                customer_name=data["customer_name"],
+                customer_kind=data["customer_kind"],
+                type=data["type"],
+                priority=data["priority"],
+                subject=data["subject"],
+                description=data["description"],
+                department=data["department"],
+            )
+        except DomainError as error:
+            add_domain_error(
+                form, error, field_map={"name": "customer_name", "kind": "customer_kind"}
+            )
+        else:
+            messages.success(request, _("已创建工单 %(number)s。") % {"number": ticket.number})
+            return redirect("tickets:detail", ticket_id=ticket.pk)
+    return render(request, "tickets/phone_ticket.html", {"form": form})
+
+
+@login_required
+@require_GET
+def customer_lookup_view(request):
+    """htmx: who is calling? Shows the matching customer, or asks for a new one's details."""
+    phone = request.GET.get("phone", "").strip()
+    customer = find_customer_by_phone(phone=phone) if len(phone) >= 5 else None
+    if (
+        customer is not None
+        and not visible_customers(user=request.user).filter(pk=customer.pk).exists()
+    ):
+        customer = None
+    recent = ticket_list(user=request.user, customer_id=customer.pk)[:5] if customer else []
+    return render(
+        request,
+        "tickets/_customer_lookup.html",
+        {"customer": customer, "phone": phone, "recent_tickets": recent},
+    )
+
+
+def _ticket_page(request, ticket, *, reply_form=None, update_form=None, status=200):
+    assignees = assignable_agents()
+    update_form = update_form or TicketUpdateForm(
+        initial={
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "assignee": ticket.assignee_id,
+            "department": ticket.department_id,
+        },
+        assignee_queryset=assignees,
+    )
+    context = {
+        "ticket": ticket,
+        "thread": ticket_messages(ticket=ticket),
+        "history": ticket_history(ticket=ticket),
+        "reply_form": reply_form or ReplyForm(initial={"public": True}),
+        "update_form": update_form,
+        "customer_tickets": ticket_list(user=request.user, customer_id=ticket.customer_id).exclude(
+            pk=ticket.pk
+        )[:5],
+        "can_reply_public": request.user.has_perm("tickets.reply_to_customer"),
+        "can_change": request.user.has_perm("tickets.change_ticket"),
+    }
+    return render(request, "tickets/ticket_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def ticket_detail_view(request, ticket_id: int):
+    return _ticket_page(request, access_ticket(user=request.user, ticket_id=ticket_id))
+
+
+@login_required
+@require_POST
+def ticket_reply_view(request, ticket_id: int):
+    ticket = access_ticket(user=request.user, ticket_id=ticket_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            do_message_add(
+                actor=request.user,
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                public=form.cleaned_data["public"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("已发送。"))
+            return redirect("tickets:detail", ticket_id=ticket.pk)
+    return _ticket_page(request, ticket, reply_form=form, status=422)
+
+
+@login_required
+@require_POST
+def ticket_update_view(request, ticket_id: int):
+    ticket = access_ticket(user=request.user, ticket_id=ticket_id)
+    form = TicketUpdateForm(request.POST, assignee_queryset=assignable_agents())
+    if form.is_valid():
+        try:
+            do_ticket_update(actor=request.user, ticket=ticket, changes=form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("工单已更新。"))
+            return redirect("tickets:detail", ticket_id=ticket.pk)
+    return _ticket_page(request, ticket, update_form=form, status=422)
