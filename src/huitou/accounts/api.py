@@ -1,7 +1,7 @@
 from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from huitou.core.errors import DomainError
 from huitou.core.permissions import check_admin
@@ -64,7 +64,7 @@ def departments_list(request):
 @router.post("/departments", response={201: DepartmentOut})
 def departments_create(request, payload: DepartmentIn):
     check_admin(request.user)
-    return 201, do_department_create(name=payload.name, description=payload.description)
+    return Status(201, do_department_create(name=payload.name, description=payload.description))
 
 
 @router.get("/users", response=list[UserOut])
@@ -88,7 +88,7 @@ def users_create(request, payload: UserIn):
         full_name=payload.full_name,
         email=payload.email,
     )
-    return 201, user
+    return Status(201, user)
 
 
 @router.get("/me", response=UserOut)

@@ -21,7 +21,10 @@ class BearerTokenAuth(HttpBearer):
 api = NinjaAPI(
     title="回头 Huitou API",
     version="1",
-    description="客服系统 REST API。认证：`Authorization: Bearer <token>`（`huitou token create USERNAME`）。",
+    description=(
+        "客服系统 REST API。认证：`Authorization: Bearer <token>`"
+        "（令牌由 `huitou token create USERNAME` 生成）。"
+    ),
     auth=[BearerTokenAuth(), django_auth],
     urls_namespace="api",
 )

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Literal
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from .selectors import access_customer, customer_list
@@ -76,7 +76,7 @@ def customers_list(request, filters: Query[CustomerFilters]):
 
 @router.post("", response={201: CustomerOut})
 def customers_create(request, payload: CustomerIn):
-    return 201, do_customer_create(actor=request.user, **payload.dict())
+    return Status(201, do_customer_create(actor=request.user, **payload.dict()))
 
 
 @router.get("/{customer_id}", response=CustomerOut)

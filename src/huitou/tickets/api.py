@@ -3,7 +3,7 @@ from typing import Literal
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from huitou.accounts.models import Department, User
@@ -146,7 +146,7 @@ def tickets_create(request, payload: TicketIn):
     data["department"] = _department(data["department"])
     data["assignee"] = _assignee(data["assignee"])
     ticket = do_ticket_create(actor=request.user, customer=customer, **data)
-    return 201, access_ticket(user=request.user, ticket_id=ticket.pk)
+    return Status(201, access_ticket(user=request.user, ticket_id=ticket.pk))
 
 
 @router.get("/{ticket_id}", response=TicketOut)
@@ -178,6 +178,7 @@ def messages_list(request, ticket_id: int):
 @router.post("/{ticket_id}/messages", response={201: MessageOut})
 def messages_add(request, ticket_id: int, payload: MessageIn):
     ticket = access_ticket(user=request.user, ticket_id=ticket_id)
-    return 201, do_message_add(
+    message = do_message_add(
         actor=request.user, ticket=ticket, body=payload.body, public=payload.public
     )
+    return Status(201, message)

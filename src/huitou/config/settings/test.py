@@ -1,7 +1,11 @@
 """The test suite: SQLite unless DATABASE_URL points at PostgreSQL; tasks run eagerly."""
 
+import os
+
 from .base import *  # noqa: F403
-from .base import DATABASES, HUEY, VAR_DIR
+from .base import DATABASES, HUEY, STATIC_ROOT, VAR_DIR
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
@@ -11,4 +15,5 @@ HUEY = {**HUEY, "immediate": True}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not shared-cache memory, so threaded tests see real SQLite locking.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-huitou.sqlite3")}
+    # Per process, so two test runs on one machine do not share a database file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-huitou-{os.getpid()}.sqlite3")}

@@ -1,0 +1,29 @@
+import factory
+
+from huitou.accounts.models import Department, User
+from huitou.accounts.services import do_user_create
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"部门{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """UserFactory(role="handler", department=...) creates the user through the service."""
+
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = "test-password-123"
+    role = "agent"
+    department = None
+    full_name = factory.Faker("name", locale="zh_CN")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return do_user_create(check_password_strength=False, **kwargs)

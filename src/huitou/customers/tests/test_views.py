@@ -1,0 +1,52 @@
+import pytest
+from django.urls import reverse
+
+from huitou.accounts.tests.factories import UserFactory
+from huitou.customers.tests.factories import CustomerFactory
+from huitou.tickets.tests.factories import TicketFactory
+
+
+@pytest.mark.django_db
+def test_customer_page_shows_profile_and_tickets(client):
+    client.force_login(UserFactory(role="agent"))
+    customer = CustomerFactory(name="周杰", tier="A", city="杭州")
+    ticket = TicketFactory(customer=customer, subject="热水器不加热")
+    html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "周杰" in html and customer.number in html and "杭州" in html
+    assert ticket.number in html
+
+
+@pytest.mark.django_db
+def test_customer_list_search(client):
+    client.force_login(UserFactory(role="agent"))
+    wanted = CustomerFactory(name="欧阳娜")
+    other = CustomerFactory(name="张伟")
+    html = client.get(reverse("customers:list"), {"q": "欧阳"}).content.decode()
+    assert wanted.number in html and other.number not in html
+
+
+@pytest.mark.django_db
+def test_customer_edit_records_history(client):
+    client.force_login(UserFactory(role="agent"))
+    customer = CustomerFactory(tier="C")
+    response = client.post(
+        reverse("customers:edit", args=[customer.pk]),
+        {
+            "name": customer.name,
+            "kind": "individual",
+            "phone": customer.phone,
+            "tier": "B",
+            "stage": "current",
+            "gender": "",
+        },
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.tier == "B"
+
+
+@pytest.mark.django_db
+def test_qa_cannot_edit_customers(client):
+    client.force_login(UserFactory(role="qa"))
+    customer = CustomerFactory()
+    assert client.get(reverse("customers:edit", args=[customer.pk])).status_code == 403
