@@ -145,7 +145,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # run_huey attaches its own handler to "huey"; do not print each line twice.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"propagate": False}},
 }
 
 APP_NAME = _("回头客服")

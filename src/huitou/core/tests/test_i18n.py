@@ -11,7 +11,7 @@ CATALOGUE = Path(huitou.__file__).parent / "locale" / "en" / "LC_MESSAGES" / "dj
 def _entries(text: str):
     """(msgid, msgstr) pairs of a .po file, multi-line strings joined."""
     entries, current, key = [], {}, None
-    for line in text.splitlines() + [""]:
+    for line in [*text.splitlines(), ""]:
         if line.startswith(("msgid ", "msgstr ")):
             key, _, rest = line.partition(" ")
             current[key] = rest.strip()[1:-1]
