@@ -1,4 +1,4 @@
-"""Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's live_server.
+"""Browser tests: Playwright (sync API) drives Debian's Chromium against the live server.
 
 Playwright never downloads a browser here: it launches /usr/bin/chromium. Without it every test
 in this folder is skipped at collection time, with the reason saying how to get it.
@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
@@ -78,7 +79,13 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture
-def page(request, browser, live_server, artifacts_dir):
+def broken_static() -> list[str]:
+    """Static files the page asked for and did not get, as "404 /static/…" lines."""
+    return []
+
+
+@pytest.fixture
+def page(request, browser, live_server, artifacts_dir, broken_static):
     """A fresh browser context (no cookies) speaking Simplified Chinese to the live server."""
     context = browser.new_context(
         base_url=live_server.url,
@@ -89,6 +96,15 @@ def page(request, browser, live_server, artifacts_dir):
     context.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
     page = context.new_page()
+    static_url = f"{live_server.url}{settings.STATIC_URL}"
+
+    def check_static(response):
+        if response.url.startswith(static_url) and not response.ok:
+            line = f"{response.status} {response.url.removeprefix(live_server.url)}"
+            if line not in broken_static:
+                broken_static.append(line)
+
+    page.on("response", check_static)
     try:
         yield page
         report = getattr(request.node, "report_call", None)

@@ -2,7 +2,6 @@
 
 import re
 
-from django.contrib.staticfiles import finders
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -19,11 +18,9 @@ DESCRIPTION = "客户王先生来电：上周购买的冰箱今天早上开始�
 REPLY = "王先生您好，已为您安排明天上午的上门检修，请保持电话畅通。"
 
 
-def test_agent_logs_a_call_from_a_new_customer_replies_and_resolves(page, artifacts_dir):
-    # The phone lookup is htmx; a missing vendor file would silently turn it off.
-    assert finders.find("vendor/htmx.min.js"), (
-        "static/vendor/htmx.min.js is missing: run `make assets`"
-    )
+def test_agent_logs_a_call_from_a_new_customer_replies_and_resolves(
+    page, artifacts_dir, broken_static
+):
     department = do_department_create(name="售后服务部")
     agent = do_user_create(
         username="agent1",
@@ -44,6 +41,12 @@ def test_agent_logs_a_call_from_a_new_customer_replies_and_resolves(page, artifa
     # Open the phone-ticket form and type the caller's number: htmx says who is calling.
     page.locator("main").get_by_role("link", name="新建电话工单").click()
     expect(page.get_by_role("heading", name="新建电话工单")).to_be_visible()
+    page.wait_for_load_state("load")
+    # Without them the page is unstyled and the htmx phone lookup is dead.
+    assert not broken_static, (
+        f"static files failed to load: {broken_static}; have you run `make assets`, "
+        "and can the staticfiles finders see src/huitou/static?"
+    )
     page.get_by_label("来电号码").press_sequentially(PHONE)
     expect(page.locator("#caller")).to_contain_text("未找到该号码的客户")
 

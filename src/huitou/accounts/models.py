@@ -38,6 +38,9 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        """Chinese names read surname first, with no space: 李 + 娜 → 李娜."""
+        if any("\u4e00" <= ch <= "\u9fff" for ch in self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}"
         return self.get_full_name() or self.username
 
     @property

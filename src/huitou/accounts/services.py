@@ -10,6 +10,54 @@ from huitou.core.errors import DomainError
 from .models import ApiToken, Department, User, hash_token
 from .roles import Role, ensure_role_groups
 
+# The common two-character (复姓) surnames; every other Chinese surname is one character.
+COMPOUND_SURNAMES = frozenset(
+    [
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "令狐",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "轩辕",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+        "百里",
+        "呼延",
+        "澹台",
+        "公冶",
+        "太史",
+        "申屠",
+        "闻人",
+        "濮阳",
+        "万俟",
+        "钟离",
+        "宗政",
+    ]
+)
+
+
+def split_full_name(full_name: str) -> tuple[str, str]:
+    """(surname, given name): 欧阳娜 → (欧阳, 娜), 李娜 → (李, 娜), John Smith → (Smith, John)."""
+    full_name = (full_name or "").strip()
+    if not full_name:
+        return "", ""
+    if " " in full_name:
+        given, _, surname = full_name.rpartition(" ")
+        return surname, given
+    surname_length = 2 if full_name[:2] in COMPOUND_SURNAMES and len(full_name) > 2 else 1
+    return full_name[:surname_length], full_name[surname_length:]
+
 
 def check_department_name(name: str) -> str:
     name = (name or "").strip()
@@ -54,8 +102,7 @@ def do_user_create(
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("用户名已被使用。"), field="username", code="duplicate")
     user = User(username=username, email=email, department=department)
-    if full_name:
-        user.last_name, user.first_name = full_name[:1], full_name[1:]
+    user.last_name, user.first_name = split_full_name(full_name)
     if check_password_strength:
         try:
             validate_password(password, user)

@@ -28,8 +28,21 @@ class AuditEntryQuerySet(models.QuerySet):
         return self.filter(content_type=content_type, object_id=obj.pk)
 
 
+AUDIT_ACTION_LABELS = {
+    "created": _("创建"),
+    "changed": _("修改"),
+    "reopened": _("重新打开"),
+    "replied": _("公开回复"),
+    "noted": _("内部备注"),
+}
+
+
 class AuditEntry(models.Model):
-    """Append-only history: who changed what on which object, from which value to which."""
+    """Append-only history: who changed what on which object, from which value to which.
+
+    Values are stored as raw codes ("open", not "处理中") so they stay machine-readable;
+    the *_label properties translate them for people.
+    """
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
@@ -65,6 +78,38 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit entries are append-only.")
+
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTION_LABELS.get(self.action, self.action))
+
+    def _model_field(self):
+        model = self.content_type.model_class()
+        try:
+            return model._meta.get_field(self.field) if model and self.field else None
+        except Exception:  # a field that no longer exists keeps its raw name
+            return None
+
+    @property
+    def field_label(self) -> str:
+        field = self._model_field()
+        return str(field.verbose_name) if field is not None else self.field
+
+    def _value_label(self, value: str) -> str:
+        field = self._model_field()
+        if field is not None and field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        return value
+
+    @property
+    def old_label(self) -> str:
+        return self._value_label(self.old_value)
+
+    @property
+    def new_label(self) -> str:
+        if self.action in {"replied", "noted", "created"}:
+            return ""  # message ids and numbers say nothing to a reader here
+        return self._value_label(self.new_value)
 
 
 class WorkerHeartbeat(models.Model):

@@ -36,7 +36,7 @@ def customer_detail_view(request, customer_id: int):
     context = {
         "customer": customer,
         "page": tickets,
-        "history": AuditEntry.objects.for_object(customer).select_related("actor"),
+        "history": AuditEntry.objects.for_object(customer).select_related("actor", "content_type"),
         "can_edit": request.user.has_perm("customers.change_customer"),
     }
     return render(request, "customers/customer_detail.html", context)

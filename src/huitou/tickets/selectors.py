@@ -89,4 +89,4 @@ def ticket_messages(*, ticket: Ticket) -> QuerySet[Message]:
 
 
 def ticket_history(*, ticket: Ticket) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.for_object(ticket).select_related("actor")
+    return AuditEntry.objects.for_object(ticket).select_related("actor", "content_type")

@@ -70,10 +70,9 @@ def check_assignee(*, actor, assignee: User | None, ticket_department_id: int | 
         raise DomainError(_("该用户不能处理工单。"), field="assignee")
     if assignee.pk != actor.pk and not actor.has_perm("tickets.assign_ticket"):
         raise PermissionDenied(_("您只能把工单分配给自己。"))
-    if (
-        assignee.role == "handler"
-        and ticket_department_id is not None
-        and assignee.department_id != ticket_department_id
+    # A handler only sees their department's tickets, so may only own those.
+    if assignee.role == "handler" and (
+        ticket_department_id is None or assignee.department_id != ticket_department_id
     ):
         raise DomainError(_("处理人不属于该工单的责任部门。"), field="assignee")
 
@@ -156,6 +155,16 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
         check_permission(actor, "tickets.dispatch_ticket")
         diffs.append(("department", ticket.department, changes["department"]))
         ticket.department = changes["department"]
+        # A handler of the old department loses sight of the ticket: let it go unless the
+        # same request names the new assignee.
+        if (
+            "assignee" not in changes
+            and ticket.assignee is not None
+            and ticket.assignee.role == "handler"
+            and ticket.assignee.department_id != ticket.department_id
+        ):
+            diffs.append(("assignee", ticket.assignee, None))
+            ticket.assignee = None
     if "assignee" in changes and changes["assignee"] != ticket.assignee:
         releasing_self = changes["assignee"] is None and ticket.assignee_id == actor.pk
         if changes["assignee"] is None and not releasing_self:

@@ -88,3 +88,21 @@ def test_department_members():
     department = DepartmentFactory(name="售后服务部")
     handler = UserFactory(role="handler", department=department)
     assert list(department.members.all()) == [handler]
+
+
+@pytest.mark.parametrize(
+    ("full_name", "display"),
+    [("李娜", "李娜"), ("欧阳娜娜", "欧阳娜娜"), ("John Smith", "John Smith"), ("", "u1")],
+)
+@pytest.mark.django_db
+def test_display_name_keeps_the_name_order(full_name, display):
+    user = UserFactory(username="u1", full_name=full_name)
+    assert user.display_name == display
+
+
+def test_compound_surnames_are_split_correctly():
+    from huitou.accounts.services import split_full_name
+
+    assert split_full_name("欧阳娜娜") == ("欧阳", "娜娜")
+    assert split_full_name("李娜") == ("李", "娜")
+    assert split_full_name("诸葛") == ("诸", "葛")  # too short to be a compound surname + name

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,34 @@ def test_english_catalogue_translates_every_string():
 def test_ui_language_follows_the_active_language(language, expected):
     with translation.override(language):
         assert translation.gettext("工单收件箱") == expected
+
+
+SOURCE_PATTERNS = [
+    re.compile(r"""\b(?:_|gettext|gettext_lazy|pgettext)\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]"""),
+    re.compile(r"""\{%\s*translate\s+"([^"]+)"\s*%\}"""),
+    re.compile(r"""\{%\s*translate\s+'([^']+)'\s*%\}"""),
+    re.compile(r"""\btranslate\s+'([^']+)'"""),
+]
+
+
+def _source_strings() -> set[str]:
+    root = Path(huitou.__file__).parent
+    found = set()
+    for path in [*root.rglob("*.py"), *root.rglob("*.html")]:
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for pattern in SOURCE_PATTERNS:
+            found.update(
+                match.encode().decode("unicode_escape") if "\\" in match else match
+                for match in pattern.findall(text)
+            )
+    return found
+
+
+def test_every_marked_source_string_is_in_the_english_catalogue():
+    """Catches a new UI string whose author forgot `makemessages -l en` and the translation."""
+    msgids = {msgid for msgid, _msgstr in _entries(CATALOGUE.read_text(encoding="utf-8"))}
+    strings = _source_strings()
+    assert len(strings) > 100
+    assert sorted(strings - msgids) == []

@@ -308,3 +308,39 @@ def test_openapi_schema_is_served(client):
     assert "/api/v1/tickets" in schema["paths"]
     assert "/api/v1/tickets/{ticket_id}/messages" in schema["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+@pytest.mark.django_db
+def test_redispatch_releases_the_old_departments_handler(api_as, aftersales):
+    handler = UserFactory(role="handler", department=aftersales)
+    ticket = TicketFactory(department=aftersales, assignee=handler)
+    quality = DepartmentFactory(name="质量部")
+    response = api_as(UserFactory(role="agent")).patch(
+        f"tickets/{ticket.pk}", {"department": quality.pk}
+    )
+    assert response.status_code == 200
+    assert response.json()["assignee"] is None
+    assert AuditEntry.objects.for_object(ticket).filter(field="assignee").exists()
+
+
+@pytest.mark.django_db
+def test_handler_cannot_own_a_ticket_without_their_department(api_as, aftersales):
+    handler = UserFactory(role="handler", department=aftersales)
+    ticket = TicketFactory(department=None)
+    response = api_as(UserFactory(role="supervisor")).patch(
+        f"tickets/{ticket.pk}", {"assignee": handler.pk}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "assignee"
+
+
+@pytest.mark.django_db
+def test_history_shows_labels_not_codes(client, agent):
+    ticket = TicketFactory(status="new")
+    client.force_login(agent)
+    api_as_agent = client
+    api_as_agent.post(f"/tickets/{ticket.pk}/update/", {"status": "open", "priority": "normal"})
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    history = html.split('id="history"')[1]
+    assert "新建 → 处理中" in history
+    assert "修改" in history and "状态" in history

@@ -1,0 +1,152 @@
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.db.models import F, Max, Min
+from django.utils import timezone
+
+from huitou.accounts.models import Department, User
+from huitou.accounts.roles import Role
+from huitou.core.demo import DEMO_PASSWORD, plan_demo
+from huitou.core.models import AuditEntry
+from huitou.customers.models import Customer, CustomerKind, Stage, Tier
+from huitou.tickets.models import Channel, Message, Status, Ticket, TicketType
+
+SMALL = "0.1"  # 20 customers, 100 tickets: enough for everything but the size checks
+
+
+def run_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def values(model, field: str) -> set:
+    return set(model.objects.values_list(field, flat=True))
+
+
+def snapshot() -> dict:
+    """What a load produced, leaving out the absolute times."""
+    return {
+        "customers": list(
+            Customer.objects.order_by("id").values_list(
+                "number", "name", "kind", "tier", "stage", "phone", "email", "city"
+            )
+        ),
+        "tickets": list(
+            Ticket.objects.order_by("id").values_list(
+                "number", "subject", "type", "channel", "status", "priority", "assignee__username"
+            )
+        ),
+        "messages": list(Message.objects.order_by("id").values_list("ticket__number", "body")),
+        "history": list(
+            AuditEntry.objects.order_by("id").values_list("action", "field", "new_value")
+        ),
+    }
+
+
+@pytest.mark.django_db
+def test_the_full_demo_is_a_believable_appliance_service_desk():
+    out = run_demo()
+    now = timezone.now()
+
+    assert values(Department, "name") == {"客服中心", "售后服务部", "物流部", "质量部", "销售部"}
+    users = list(User.objects.prefetch_related("groups").select_related("department"))
+    assert {user.role for user in users} == set(Role.values)
+    handlers = {user.username: user.department.name for user in users if user.role == "handler"}
+    assert handlers["handler_logistics"] == "物流部"
+    assert all(user.get_full_name() for user in users)
+    assert User.objects.get(username="agent1").check_password(DEMO_PASSWORD)
+
+    assert 190 <= Customer.objects.count() <= 210
+    assert values(Customer, "tier") == set(Tier.values)
+    assert values(Customer, "stage") == set(Stage.values)
+    assert values(Customer, "kind") == set(CustomerKind.values)
+    assert 0.05 <= Customer.objects.filter(tier=Tier.A).count() / Customer.objects.count() <= 0.15
+
+    assert 950 <= Ticket.objects.count() <= 1050
+    assert values(Ticket, "type") == set(TicketType.values)
+    assert values(Ticket, "channel") == set(Channel.values)
+    assert values(Ticket, "status") == set(Status.values)
+    assert Ticket.objects.filter(priority="normal").count() > Ticket.objects.count() / 2
+    assert Ticket.objects.filter(
+        department__name="售后服务部", assignee__username="handler_aftersales"
+    )
+
+    span = Ticket.objects.aggregate(oldest=Min("created_at"), newest=Max("created_at"))
+    assert now - timedelta(days=91) <= span["oldest"] <= now - timedelta(days=80)
+    assert span["newest"] <= now
+    for model in (Ticket, Message, AuditEntry, Customer):
+        assert not model.objects.filter(created_at__gt=now).exists()
+    assert not Ticket.objects.filter(updated_at__gt=now).exists()
+
+    done = Ticket.objects.filter(status__in=[Status.RESOLVED, Status.CLOSED])
+    assert not done.filter(resolved_at__isnull=True).exists()
+    assert not done.filter(resolved_at__lt=F("created_at")).exists()
+    assert (
+        not Ticket.objects.exclude(status__in=[Status.RESOLVED, Status.CLOSED])
+        .filter(resolved_at__isnull=False)
+        .exists()
+    )
+    assert not Ticket.objects.filter(status=Status.CLOSED, closed_at__lt=F("resolved_at")).exists()
+    assert not Ticket.objects.filter(first_response_at__lt=F("created_at")).exists()
+    assert not Ticket.objects.filter(resolved_at__lt=F("first_response_at")).exists()
+    assert not Message.objects.filter(created_at__lt=F("ticket__created_at")).exists()
+    # Numbers come from the services, in the order the tickets came in.
+    numbers = list(Ticket.objects.order_by("created_at").values_list("number", flat=True))
+    assert numbers == sorted(numbers)
+
+    assert "handler_quality" in out
+    assert DEMO_PASSWORD in out
+
+
+@pytest.mark.django_db
+def test_if_empty_leaves_a_loaded_database_alone_and_plain_demo_refuses():
+    run_demo("--scale", SMALL)
+    before = snapshot()
+    times = list(Ticket.objects.order_by("id").values_list("created_at", "updated_at"))
+
+    out = run_demo("--if-empty")
+    assert "已存在" in out
+    assert "agent1" in out  # the logins are shown again
+    with pytest.raises(CommandError):
+        run_demo()
+
+    assert snapshot() == before
+    assert list(Ticket.objects.order_by("id").values_list("created_at", "updated_at")) == times
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_database_that_holds_other_data():
+    Department.objects.create(name="信息部")
+    with pytest.raises(CommandError):
+        run_demo()
+    assert not Customer.objects.exists()
+    assert run_demo("--if-empty").count("\n") == 1  # no demo logins to show
+
+
+@pytest.mark.django_db
+def test_two_loads_hold_the_same_data():
+    assert plan_demo(scale=0.1) == plan_demo(scale=0.1)
+
+    def load() -> dict:
+        with transaction.atomic():
+            run_demo("--scale", SMALL)
+            data = snapshot()
+            transaction.set_rollback(True)  # back to an empty database
+        return data
+
+    first = load()
+    assert first == load()
+    # Even a small load has every kind of customer and ticket.
+    tiers = {row[3] for row in first["customers"]}
+    stages = {row[4] for row in first["customers"]}
+    assert (tiers, stages) == (set(Tier.values), set(Stage.values))
+    assert {row[2] for row in first["tickets"]} == set(TicketType.values)
+    assert {row[3] for row in first["tickets"]} == set(Channel.values)
+    assert {row[4] for row in first["tickets"]} == set(Status.values)
+    planned = [ticket.status for ticket in plan_demo(scale=0.1).tickets]
+    assert [row[4] for row in first["tickets"]] == planned
