@@ -70,12 +70,16 @@ class ReplyForm(forms.Form):
     public = forms.BooleanField(label=_("公开回复客户"), required=False, initial=True)
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        department = f" · {obj.department}" if obj.department_id else ""
+        return f"{obj.display_name}（{obj.role_label}{department}）"
+
+
 class TicketUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), choices=Status.choices)
     priority = forms.ChoiceField(label=_("优先级"), choices=Priority.choices)
-    assignee = forms.ModelChoiceField(
-        label=_("处理人"), queryset=User.objects.none(), required=False
-    )
+    assignee = StaffChoiceField(label=_("处理人"), queryset=User.objects.none(), required=False)
     department = forms.ModelChoiceField(
         label=_("责任部门"), queryset=Department.objects.all(), required=False
     )
