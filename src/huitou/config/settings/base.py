@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "huitou.core",
     "huitou.accounts",
     "huitou.customers",
