@@ -20,7 +20,15 @@ from django.utils.translation import gettext as _
 
 from huitou.accounts.models import Department, User
 from huitou.accounts.services import do_department_create, do_user_create
-from huitou.customers.models import Customer, CustomerKind, Gender, Stage, Tier
+from huitou.customers.models import (
+    Customer,
+    CustomerKind,
+    Gender,
+    LossReason,
+    Stage,
+    Tier,
+    TierChange,
+)
 from huitou.customers.services import do_customer_create
 from huitou.tickets.models import Channel, Direction, Message, Priority, Status, Ticket, TicketType
 from huitou.tickets.services import do_message_add, do_ticket_create, do_ticket_update
@@ -459,7 +467,20 @@ class _Loader:
             for user in User.objects.select_related("department").prefetch_related("groups")
         }
         admin = self.users["admin"]
-        customers = [do_customer_create(actor=admin, **c.fields) for c in plan.customers]
+        reasons = list(LossReason.objects.order_by("position", "id"))
+        customers = [
+            do_customer_create(
+                actor=admin,
+                **c.fields,
+                # Lost customers need a reason; spread them over the configured list.
+                **(
+                    {"loss_reason": reasons[i % len(reasons)]}
+                    if c.fields["stage"] == Stage.LOST
+                    else {}
+                ),
+            )
+            for i, c in enumerate(plan.customers)
+        ]
         first_ticket_at: dict[int, datetime] = {}
         for ticket_plan in plan.tickets:
             created_at = self.load_ticket(ticket_plan, customers[ticket_plan.customer])
@@ -576,6 +597,13 @@ class _Loader:
             ["created_at", "updated_at"],
             batch_size=500,
         )
+        # The first tier holds from the day each customer was filed.
+        initial = list(
+            TierChange.objects.filter(customer_id__in=created, source=TierChange.Source.INITIAL)
+        )
+        for change in initial:
+            change.effective_at = created[change.customer_id]
+        TierChange.objects.bulk_update(initial, ["effective_at"], batch_size=500)
         customer_type = ContentType.objects.get_for_model(Customer)
         entries = AuditEntry.objects.filter(content_type=customer_type, object_id__in=created)
         for pk, object_id in entries.values_list("pk", "object_id"):

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .personality import ListeningStyle, Personality
+
 
 class CustomerKind(models.TextChoices):
     INDIVIDUAL = "individual", _("个人")
@@ -49,6 +51,35 @@ class Customer(models.Model):
     city = models.CharField(_("城市"), max_length=50, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     note = models.TextField(_("备注"), blank=True)
+    # Matching key for imports from other systems (ERP, shop); unique when present.
+    external_id = models.CharField(_("外部编号"), max_length=64, null=True, blank=True, unique=True)
+    # Potential-customer card [002].
+    hobbies = models.CharField(_("兴趣爱好"), max_length=200, blank=True)
+    needs = models.TextField(_("需求"), blank=True)
+    # Relational information: how to serve this person [000, 003].
+    personality = models.CharField(
+        _("性格类型"), max_length=16, choices=Personality.choices, blank=True, default=""
+    )
+    listening_style = models.CharField(
+        _("倾听风格"), max_length=16, choices=ListeningStyle.choices, blank=True, default=""
+    )
+    # Qualification review of prospects [002]: need × ability to pay × decision authority.
+    has_need = models.BooleanField(_("有需求"), null=True, blank=True)
+    can_pay = models.BooleanField(_("有支付能力"), null=True, blank=True)
+    has_authority = models.BooleanField(_("有决策权"), null=True, blank=True)
+    # Lost card.
+    lost_at = models.DateTimeField(_("流失时间"), null=True, blank=True)
+    loss_reason = models.ForeignKey(
+        "customers.LossReason",
+        verbose_name=_("流失原因"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    loss_note = models.CharField(_("流失说明"), max_length=200, blank=True)
+    # Set by the loss-risk job for current customers without a recent transaction.
+    loss_risk_since = models.DateTimeField(_("流失风险起始"), null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("建档人"),
@@ -68,3 +99,205 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.number}）"
+
+
+class LossReason(models.Model):
+    """Why customers leave; a configurable list [003]."""
+
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    active = models.BooleanField(_("启用"), default=True)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("流失原因")
+        verbose_name_plural = _("流失原因")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WinBackFollowUp(models.Model):
+    """One attempt to win a lost customer back."""
+
+    class Outcome(models.TextChoices):
+        NO_ANSWER = "no_answer", _("未接通")
+        REFUSED = "refused", _("拒绝")
+        INTERESTED = "interested", _("有意向")
+        WON_BACK = "won_back", _("已挽回")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="win_backs"
+    )
+    outcome = models.CharField(_("结果"), max_length=16, choices=Outcome.choices)
+    note = models.TextField(_("记录"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("跟进人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("挽回跟进")
+        verbose_name_plural = _("挽回跟进")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer.number} {self.get_outcome_display()}"
+
+
+class Transaction(models.Model):
+    """A purchase or order: behavioural information that feeds tiers and RFM."""
+
+    class State(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", _("待付款")
+        PAID = "paid", _("已付款")
+        SHIPPED = "shipped", _("已发货")
+        COMPLETED = "completed", _("已完成")
+        CLOSED = "closed", _("已关闭")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="transactions"
+    )
+    occurred_at = models.DateTimeField(_("交易时间"), db_index=True)
+    product = models.CharField(_("产品"), max_length=100)
+    quantity = models.PositiveIntegerField(_("数量"), default=1)
+    amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
+    profit = models.DecimalField(_("利润"), max_digits=14, decimal_places=2, default=0)
+    channel = models.CharField(_("渠道"), max_length=32, blank=True)
+    state = models.CharField(
+        _("订单状态"), max_length=20, choices=State.choices, default=State.COMPLETED
+    )
+    external_id = models.CharField(_("外部编号"), max_length=64, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    # Orders that never went through bring no value.
+    COUNTED_STATES = (State.PAID, State.SHIPPED, State.COMPLETED)
+
+    class Meta:
+        verbose_name = _("交易")
+        verbose_name_plural = _("交易")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["customer", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer.number} {self.product} {self.amount}"
+
+
+class TierChange(models.Model):
+    """Tier history: from `effective_at` on, the customer was in `tier`."""
+
+    class Source(models.TextChoices):
+        INITIAL = "initial", _("建档")
+        RECOMPUTE = "recompute", _("定期评级")
+        MANUAL = "manual", _("人工调整")
+        OVERRIDE_EXPIRED = "override_expired", _("人工调整到期")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="tier_changes"
+    )
+    tier = models.CharField(_("价值等级"), max_length=1, choices=Tier.choices)
+    effective_at = models.DateTimeField(_("生效时间"))
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("等级变化")
+        verbose_name_plural = _("等级变化")
+        ordering = ["effective_at", "id"]
+        indexes = [models.Index(fields=["customer", "effective_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.tier} @ {self.effective_at:%Y-%m-%d}"
+
+
+class TierOverride(models.Model):
+    """A manual tier that wins over recomputation until it expires."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="tier_overrides"
+    )
+    tier = models.CharField(_("价值等级"), max_length=1, choices=Tier.choices)
+    reason = models.CharField(_("原因"), max_length=200)
+    expires_at = models.DateTimeField(_("到期时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("人工等级")
+        verbose_name_plural = _("人工等级")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} = {self.tier} until {self.expires_at:%Y-%m-%d}"
+
+
+class TierPolicy(models.Model):
+    """Service settings per tier: visit standard [000], routing priority, SLA policy."""
+
+    tier = models.CharField(_("价值等级"), max_length=1, choices=Tier.choices, unique=True)
+    annual_visits = models.PositiveSmallIntegerField(_("年度回访标准（次）"))
+    routing_priority = models.PositiveSmallIntegerField(
+        _("路由优先级"), help_text=_("数字越大越优先")
+    )
+    sla_policy = models.CharField(_("服务标准（SLA）"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("等级服务设置")
+        verbose_name_plural = _("等级服务设置")
+        ordering = ["tier"]
+
+    def __str__(self) -> str:
+        return self.tier
+
+
+class TierRule(models.Model):
+    """How tiers are computed; one row (pk=1)."""
+
+    class Basis(models.TextChoices):
+        PROFIT = "profit", _("利润")
+        REVENUE = "revenue", _("收入")
+
+    class Method(models.TextChoices):
+        CUSTOMER_SHARE = "customer_share", _("按客户数比例（帕累托）")
+        VALUE_SHARE = "value_share", _("按累计价值比例")
+
+    basis = models.CharField(_("依据"), max_length=16, choices=Basis.choices, default=Basis.PROFIT)
+    method = models.CharField(
+        _("方法"), max_length=16, choices=Method.choices, default=Method.CUSTOMER_SHARE
+    )
+    window_months = models.PositiveSmallIntegerField(_("统计窗口（月）"), default=12)
+    share_a = models.PositiveSmallIntegerField(_("A 类比例 %"), default=10)
+    share_b = models.PositiveSmallIntegerField(_("B 类比例 %"), default=20)
+    share_c = models.PositiveSmallIntegerField(_("C 类比例 %"), default=30)
+    loss_risk_days = models.PositiveSmallIntegerField(_("无交易天数视为流失风险"), default=180)
+
+    class Meta:
+        verbose_name = _("评级规则")
+        verbose_name_plural = _("评级规则")
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.share_a}/{self.share_b}/{self.share_c}"
+
+    @classmethod
+    def current(cls) -> "TierRule":
+        rule, _created = cls.objects.get_or_create(pk=1)
+        return rule
