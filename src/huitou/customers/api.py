@@ -1,11 +1,18 @@
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
-from ninja import Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from huitou.core.errors import DomainError
+
+from .models import LossReason
+from .personality import service_guidance
 from .selectors import access_customer, customer_list
-from .services import do_customer_create, do_customer_update
+from .services import do_customer_create, do_customer_update, do_transaction_record
+from .tiers import do_tier_override
 
 router = Router(tags=["customers"])
 
@@ -13,6 +20,8 @@ KindName = Literal["individual", "organization"]
 TierName = Literal["A", "B", "C", "D"]
 StageName = Literal["potential", "target", "current", "lost"]
 GenderName = Literal["", "male", "female"]
+PersonalityName = Literal["", "lively", "powerful", "peaceful", "analytical"]
+ListeningName = Literal["", "wandering", "shallow", "technical", "active"]
 
 
 class CustomerIn(Schema):
@@ -27,6 +36,16 @@ class CustomerIn(Schema):
     city: str = ""
     address: str = ""
     note: str = ""
+    external_id: str | None = None
+    hobbies: str = ""
+    needs: str = ""
+    personality: PersonalityName = ""
+    listening_style: ListeningName = ""
+    has_need: bool | None = None
+    can_pay: bool | None = None
+    has_authority: bool | None = None
+    loss_reason: int | None = None
+    loss_note: str = ""
 
 
 class CustomerPatch(Schema):
@@ -41,6 +60,16 @@ class CustomerPatch(Schema):
     city: str | None = None
     address: str | None = None
     note: str | None = None
+    external_id: str | None = None
+    hobbies: str | None = None
+    needs: str | None = None
+    personality: PersonalityName | None = None
+    listening_style: ListeningName | None = None
+    has_need: bool | None = None
+    can_pay: bool | None = None
+    has_authority: bool | None = None
+    loss_reason: int | None = None
+    loss_note: str | None = None
 
 
 class CustomerOut(Schema):
@@ -57,8 +86,79 @@ class CustomerOut(Schema):
     city: str
     address: str
     note: str
+    external_id: str | None
+    hobbies: str
+    needs: str
+    personality: str
+    listening_style: str
+    has_need: bool | None
+    can_pay: bool | None
+    has_authority: bool | None
+    lost_at: datetime | None
+    loss_reason: int | None = Field(alias="loss_reason_id")
+    loss_note: str
+    loss_risk: bool = False
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_loss_risk(obj) -> bool:
+        return obj.loss_risk_since is not None
+
+
+class TierChangeOut(Schema):
+    tier: str
+    effective_at: datetime
+    source: str
+    reason: str
+
+
+class CustomerDetailOut(CustomerOut):
+    tier_history: list[TierChangeOut]
+    guidance: dict
+
+    @staticmethod
+    def resolve_tier_history(obj) -> list:
+        return list(obj.tier_changes.order_by("effective_at", "id"))
+
+    @staticmethod
+    def resolve_guidance(obj) -> dict:
+        return service_guidance(personality=obj.personality, listening_style=obj.listening_style)
+
+
+class TransactionIn(Schema):
+    occurred_at: datetime
+    product: str
+    quantity: int = 1
+    amount: Decimal
+    profit: Decimal = Decimal(0)
+    channel: str = ""
+    state: Literal["awaiting_payment", "paid", "shipped", "completed", "closed"] = "completed"
+    external_id: str | None = None
+
+
+class TransactionOut(Schema):
+    id: int
+    customer: int = Field(alias="customer_id")
+    occurred_at: datetime
+    product: str
+    quantity: int
+    amount: Decimal
+    profit: Decimal
+    channel: str
+    state: str
+    external_id: str | None
+
+
+class TierOverrideIn(Schema):
+    tier: TierName
+    reason: str
+    expires_at: datetime
+
+
+class LossReasonOut(Schema):
+    id: int
+    name: str
 
 
 class CustomerFilters(Schema):
@@ -74,19 +174,60 @@ def customers_list(request, filters: Query[CustomerFilters]):
     return customer_list(user=request.user, **filters.dict())
 
 
-@router.post("", response={201: CustomerOut})
+def _with_loss_reason(data: dict) -> dict:
+    if data.get("loss_reason") is not None:
+        reason = LossReason.objects.filter(pk=data["loss_reason"], active=True).first()
+        if reason is None:
+            raise DomainError(_("流失原因不存在。"), field="loss_reason")
+        data["loss_reason"] = reason
+    return data
+
+
+@router.get("/loss-reasons", response=list[LossReasonOut])
+def loss_reasons_list(request):
+    return list(LossReason.objects.filter(active=True))
+
+
+@router.post("", response={201: CustomerDetailOut})
 def customers_create(request, payload: CustomerIn):
-    return Status(201, do_customer_create(actor=request.user, **payload.dict()))
+    data = _with_loss_reason(payload.dict())
+    return Status(201, do_customer_create(actor=request.user, **data))
 
 
-@router.get("/{customer_id}", response=CustomerOut)
+@router.get("/{customer_id}", response=CustomerDetailOut)
 def customers_get(request, customer_id: int):
     return access_customer(user=request.user, customer_id=customer_id)
 
 
-@router.patch("/{customer_id}", response=CustomerOut)
+@router.patch("/{customer_id}", response=CustomerDetailOut)
 def customers_update(request, customer_id: int, payload: CustomerPatch):
     customer = access_customer(user=request.user, customer_id=customer_id)
     # An explicit null clears a text field; for choice fields the service rejects it.
-    changes = {k: "" if v is None else v for k, v in payload.dict(exclude_unset=True).items()}
+    nullable = {"external_id", "has_need", "can_pay", "has_authority", "loss_reason"}
+    changes = {
+        k: v if v is not None or k in nullable else ""
+        for k, v in payload.dict(exclude_unset=True).items()
+    }
+    changes = _with_loss_reason(changes)
     return do_customer_update(actor=request.user, customer=customer, changes=changes)
+
+
+@router.get("/{customer_id}/transactions", response=list[TransactionOut])
+@paginate(LimitOffsetPagination)
+def transactions_list(request, customer_id: int):
+    return access_customer(user=request.user, customer_id=customer_id).transactions.all()
+
+
+@router.post("/{customer_id}/transactions", response={201: TransactionOut})
+def transactions_create(request, customer_id: int, payload: TransactionIn):
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    return Status(
+        201, do_transaction_record(actor=request.user, customer=customer, **payload.dict())
+    )
+
+
+@router.post("/{customer_id}/tier-override", response=CustomerDetailOut)
+def tier_override_create(request, customer_id: int, payload: TierOverrideIn):
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    do_tier_override(actor=request.user, customer=customer, **payload.dict())
+    return access_customer(user=request.user, customer_id=customer_id)

@@ -31,6 +31,10 @@ class CustomerForm(forms.ModelForm):
             "gender",
             "city",
             "address",
+            "personality",
+            "listening_style",
+            "hobbies",
+            "needs",
             "note",
         ]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}

@@ -12,6 +12,7 @@ from huitou.core.pagination import paginate_queryset, querystring_without_page
 from huitou.tickets.selectors import ticket_list
 
 from .forms import CustomerFilterForm, CustomerForm
+from .personality import service_guidance
 from .selectors import access_customer, customer_list
 from .services import do_customer_update
 
@@ -37,6 +38,11 @@ def customer_detail_view(request, customer_id: int):
         "customer": customer,
         "page": tickets,
         "history": AuditEntry.objects.for_object(customer).select_related("actor", "content_type"),
+        "guidance": service_guidance(
+            personality=customer.personality, listening_style=customer.listening_style
+        ),
+        "transactions": customer.transactions.all()[:50],
+        "tier_history": customer.tier_changes.order_by("-effective_at", "-id")[:20],
         "can_edit": request.user.has_perm("customers.change_customer"),
     }
     return render(request, "customers/customer_detail.html", context)

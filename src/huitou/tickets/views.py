@@ -9,6 +9,7 @@ from huitou.accounts.selectors import assignable_agents
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
 from huitou.core.pagination import paginate_queryset, querystring_without_page
+from huitou.customers.personality import service_guidance
 from huitou.customers.selectors import access_customer, visible_customers
 from huitou.customers.services import find_customer_by_phone
 
@@ -110,6 +111,10 @@ def _ticket_page(request, ticket, *, reply_form=None, update_form=None, status=2
         )[:5],
         "can_reply_public": request.user.has_perm("tickets.reply_to_customer"),
         "can_change": request.user.has_perm("tickets.change_ticket"),
+        "guidance": service_guidance(
+            personality=ticket.customer.personality,
+            listening_style=ticket.customer.listening_style,
+        ),
     }
     return render(request, "tickets/ticket_detail.html", context, status=status)
 

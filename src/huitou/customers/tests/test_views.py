@@ -50,3 +50,36 @@ def test_qa_cannot_edit_customers(client):
     client.force_login(UserFactory(role="qa"))
     customer = CustomerFactory()
     assert client.get(reverse("customers:edit", args=[customer.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_personality_guidance_beside_the_customer_and_their_ticket(client):
+    client.force_login(UserFactory(role="agent"))
+    customer = CustomerFactory(personality="powerful", listening_style="technical")
+    ticket = TicketFactory(customer=customer)
+    for url in (
+        reverse("customers:detail", args=[customer.pk]),
+        reverse("tickets:detail", args=[ticket.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert "力量型" in html and "用数据和事实说话" in html and "切勿正面冲突" in html
+        assert "提供事实和统计数据" in html
+
+
+@pytest.mark.django_db
+def test_customer_page_shows_transactions_and_tier_history(client):
+    from django.utils import timezone
+
+    from huitou.customers.models import TierChange, Transaction
+
+    client.force_login(UserFactory(role="agent"))
+    customer = CustomerFactory()
+    Transaction.objects.create(
+        customer=customer, occurred_at=timezone.now(), product="油烟机 CXW-200", amount=2599
+    )
+    TierChange.objects.create(
+        customer=customer, tier="B", effective_at=timezone.now(), source="recompute"
+    )
+    html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "油烟机 CXW-200" in html
+    assert "定期评级" in html

@@ -1,0 +1,77 @@
+import pytest
+
+from huitou.accounts.tests.factories import UserFactory
+from huitou.customers.models import LossReason
+from huitou.customers.tests.factories import CustomerFactory
+
+
+@pytest.fixture
+def api(api_as, db):
+    return api_as(UserFactory(role="supervisor"))
+
+
+@pytest.mark.django_db
+def test_lost_without_reason_is_422_and_with_reason_is_kept(api):
+    customer = api.post("customers", {"name": "钱多多", "stage": "current"}).json()
+    refused = api.patch(f"customers/{customer['id']}", {"stage": "lost"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"][-1] == "loss_reason"
+    reason = api.get("customers/loss-reasons").json()[0]
+    lost = api.patch(
+        f"customers/{customer['id']}", {"stage": "lost", "loss_reason": reason["id"]}
+    ).json()
+    assert lost["stage"] == "lost" and lost["loss_reason"] == reason["id"]
+    assert lost["lost_at"] is not None
+
+
+@pytest.mark.django_db
+def test_unknown_loss_reason_is_422(api):
+    customer = CustomerFactory()
+    response = api.patch(f"customers/{customer.pk}", {"stage": "lost", "loss_reason": 9999})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "loss_reason"
+    assert LossReason.objects.filter(pk=9999).count() == 0
+
+
+@pytest.mark.django_db
+def test_get_customer_shows_tier_history_and_guidance(api):
+    customer = api.post(
+        "customers", {"name": "孙悦", "tier": "B", "personality": "analytical"}
+    ).json()
+    override = api.post(
+        f"customers/{customer['id']}/tier-override",
+        {"tier": "A", "reason": "年度大客户", "expires_at": "2099-01-01T00:00:00+08:00"},
+    )
+    assert override.status_code == 200, override.content
+    body = api.get(f"customers/{customer['id']}").json()
+    assert body["tier"] == "A"
+    assert [(c["tier"], c["source"]) for c in body["tier_history"]] == [
+        ("B", "initial"),
+        ("A", "manual"),
+    ]
+    assert body["guidance"]["personality"]["label"] == "分析型"
+
+
+@pytest.mark.django_db
+def test_transactions_through_the_api(api):
+    customer = CustomerFactory(stage="target")
+    created = api.post(
+        f"customers/{customer.pk}/transactions",
+        {
+            "occurred_at": "2026-01-05T10:00:00+08:00",
+            "product": "燃气热水器",
+            "amount": "2899.00",
+            "profit": "620.50",
+            "state": "completed",
+        },
+    )
+    assert created.status_code == 201, created.content
+    assert api.get(f"customers/{customer.pk}").json()["stage"] == "current"
+    items = api.get(f"customers/{customer.pk}/transactions").json()["items"]
+    assert [(t["product"], t["profit"]) for t in items] == [("燃气热水器", "620.50")]
+    bad = api.post(
+        f"customers/{customer.pk}/transactions",
+        {"occurred_at": "2026-01-05T10:00:00+08:00", "product": "", "amount": "1"},
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"][-1] == "product"
