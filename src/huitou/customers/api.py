@@ -10,6 +10,7 @@ from huitou.core.errors import DomainError
 
 from .models import LossReason
 from .personality import service_guidance
+from .qualification import qualification_strategy
 from .selectors import access_customer, customer_list
 from .services import do_customer_create, do_customer_update, do_transaction_record
 from .tiers import do_tier_override
@@ -98,12 +99,20 @@ class CustomerOut(Schema):
     loss_reason: int | None = Field(alias="loss_reason_id")
     loss_note: str
     loss_risk: bool = False
+    qualification: dict | None = None
     created_at: datetime
     updated_at: datetime
 
     @staticmethod
     def resolve_loss_risk(obj) -> bool:
         return obj.loss_risk_since is not None
+
+    @staticmethod
+    def resolve_qualification(obj) -> dict | None:
+        result = qualification_strategy(
+            has_need=obj.has_need, can_pay=obj.can_pay, has_authority=obj.has_authority
+        )
+        return {"strategy": result[0], "advice": result[1]} if result else None
 
 
 class TierChangeOut(Schema):
@@ -166,6 +175,8 @@ class CustomerFilters(Schema):
     tier: TierName | Literal[""] = ""
     stage: StageName | Literal[""] = ""
     kind: KindName | Literal[""] = ""
+    loss_risk: bool | None = None
+    qualification: Literal["", "ideal", "find_decider", "check_credit", "skilled_selling"] = ""
 
 
 @router.get("", response=list[CustomerOut])

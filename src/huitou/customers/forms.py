@@ -15,6 +15,28 @@ class CustomerFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("类型"), required=False, choices=[("", _("全部类型")), *CustomerKind.choices]
     )
+    loss_risk = forms.NullBooleanField(
+        label=_("流失风险"),
+        required=False,
+        widget=forms.Select(
+            choices=[
+                ("", _("流失风险：不限")),
+                ("true", _("有流失风险")),
+                ("false", _("无流失风险")),
+            ]
+        ),
+    )
+    qualification = forms.ChoiceField(
+        label=_("资格审查"),
+        required=False,
+        choices=[
+            ("", _("资格审查：不限")),
+            ("ideal", _("理想目标客户")),
+            ("find_decider", _("需找到决策人")),
+            ("check_credit", _("需调查信用")),
+            ("skilled_selling", _("需激发需求")),
+        ],
+    )
 
 
 class CustomerForm(forms.ModelForm):
@@ -35,6 +57,9 @@ class CustomerForm(forms.ModelForm):
             "listening_style",
             "hobbies",
             "needs",
+            "has_need",
+            "can_pay",
+            "has_authority",
             "note",
         ]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}

@@ -6,6 +6,7 @@ from huitou.core.permissions import check_permission
 
 from .models import Customer
 from .phones import phone_digits
+from .qualification import qualification_filter
 
 
 def visible_customers(*, user) -> QuerySet[Customer]:
@@ -18,7 +19,14 @@ def visible_customers(*, user) -> QuerySet[Customer]:
 
 
 def customer_list(
-    *, user, q: str = "", tier: str = "", stage: str = "", kind: str = ""
+    *,
+    user,
+    q: str = "",
+    tier: str = "",
+    stage: str = "",
+    kind: str = "",
+    loss_risk: bool | None = None,
+    qualification: str = "",
 ) -> QuerySet[Customer]:
     customers = visible_customers(user=user)
     q = (q or "").strip()
@@ -34,6 +42,10 @@ def customer_list(
         customers = customers.filter(stage=stage)
     if kind:
         customers = customers.filter(kind=kind)
+    if loss_risk is not None:
+        customers = customers.filter(loss_risk_since__isnull=not loss_risk)
+    if qualification:
+        customers = customers.filter(**qualification_filter(qualification))
     return customers.order_by("-created_at", "-id")
 
 

@@ -13,6 +13,7 @@ from huitou.tickets.selectors import ticket_list
 
 from .forms import CustomerFilterForm, CustomerForm
 from .personality import service_guidance
+from .qualification import qualification_strategy
 from .selectors import access_customer, customer_list
 from .services import do_customer_update
 
@@ -42,6 +43,11 @@ def customer_detail_view(request, customer_id: int):
             personality=customer.personality, listening_style=customer.listening_style
         ),
         "transactions": customer.transactions.all()[:50],
+        "qualification": qualification_strategy(
+            has_need=customer.has_need,
+            can_pay=customer.can_pay,
+            has_authority=customer.has_authority,
+        ),
         "tier_history": customer.tier_changes.order_by("-effective_at", "-id")[:20],
         "can_edit": request.user.has_perm("customers.change_customer"),
     }

@@ -75,3 +75,22 @@ def test_transactions_through_the_api(api):
     )
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"][-1] == "product"
+
+
+@pytest.mark.django_db
+def test_filter_by_loss_risk_and_qualification(api):
+    from django.utils import timezone
+
+    at_risk = CustomerFactory(loss_risk_since=timezone.now())
+    ideal = CustomerFactory(stage="potential", has_need=True, can_pay=True, has_authority=True)
+    needs_decider = CustomerFactory(has_need=True, can_pay=True, has_authority=False)
+
+    def ids(**params):
+        return {c["id"] for c in api.get("customers", **params).json()["items"]}
+
+    assert ids(loss_risk="true") == {at_risk.pk}
+    assert ids(qualification="ideal") == {ideal.pk}
+    assert ids(qualification="find_decider") == {needs_decider.pk}
+    body = api.get(f"customers/{ideal.pk}").json()
+    assert body["qualification"]["strategy"] == "ideal"
+    assert api.get(f"customers/{at_risk.pk}").json()["loss_risk"] is True

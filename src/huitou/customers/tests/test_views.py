@@ -83,3 +83,16 @@ def test_customer_page_shows_transactions_and_tier_history(client):
     html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "油烟机 CXW-200" in html
     assert "定期评级" in html
+
+
+@pytest.mark.django_db
+def test_customer_list_filters_loss_risk_and_page_shows_qualification(client):
+    from django.utils import timezone
+
+    client.force_login(UserFactory(role="agent"))
+    at_risk = CustomerFactory(loss_risk_since=timezone.now())
+    prospect = CustomerFactory(has_need=True, can_pay=False, has_authority=True)
+    html = client.get(reverse("customers:list"), {"loss_risk": "true"}).content.decode()
+    assert at_risk.number in html and prospect.number not in html
+    html = client.get(reverse("customers:detail", args=[prospect.pk])).content.decode()
+    assert "调查经营与信用" in html
