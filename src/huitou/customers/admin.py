@@ -1,11 +1,75 @@
 from django.contrib import admin
 
-from .models import Customer
+from .models import (
+    Customer,
+    CustomerTag,
+    LossReason,
+    Tag,
+    TagRule,
+    TierPolicy,
+    TierRule,
+    Transaction,
+)
 
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ["number", "name", "kind", "phone", "tier", "stage", "created_at"]
-    list_filter = ["tier", "stage", "kind", "is_internal"]
-    search_fields = ["number", "name", "phone", "email"]
-    readonly_fields = ["number", "created_at", "updated_at"]
+    list_filter = ["tier", "stage", "kind", "is_internal", "personality"]
+    search_fields = ["number", "name", "phone", "email", "external_id"]
+    readonly_fields = ["number", "created_at", "updated_at", "loss_risk_since", "lost_at"]
+
+
+@admin.register(Transaction)
+class TransactionAdmin(admin.ModelAdmin):
+    list_display = ["customer", "occurred_at", "product", "quantity", "amount", "profit", "state"]
+    list_filter = ["state"]
+    search_fields = ["customer__number", "product", "external_id"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(LossReason)
+class LossReasonAdmin(admin.ModelAdmin):
+    list_display = ["name", "active", "position"]
+    list_editable = ["active", "position"]
+
+
+@admin.register(TierPolicy)
+class TierPolicyAdmin(admin.ModelAdmin):
+    list_display = ["tier", "annual_visits", "routing_priority", "sla_policy"]
+
+
+@admin.register(TierRule)
+class TierRuleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "basis", "window_months", "loss_risk_days"]
+
+    def has_add_permission(self, request):
+        return not TierRule.objects.exists()  # one rule for the whole archive
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "source", "description"]
+    list_filter = ["source"]
+    search_fields = ["name"]
+
+
+@admin.register(TagRule)
+class TagRuleAdmin(admin.ModelAdmin):
+    list_display = ["tag", "match", "weight", "active"]
+
+    def save_model(self, request, obj, form, change):
+        from .tagging import check_tag_rule
+
+        check_tag_rule(obj.conditions)  # the same validation as the API
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CustomerTag)
+class CustomerTagAdmin(admin.ModelAdmin):
+    list_display = ["customer", "tag", "source", "weight", "assigned_at"]
+    list_filter = ["source", "tag"]
+    raw_id_fields = ["customer"]

@@ -8,7 +8,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from huitou.core.errors import DomainError
 
-from .models import LossReason
+from .models import CustomerRFM, LossReason
 from .personality import service_guidance
 from .qualification import qualification_strategy
 from .selectors import access_customer, customer_list
@@ -122,9 +122,37 @@ class TierChangeOut(Schema):
     reason: str
 
 
+class CustomerTagOut(Schema):
+    name: str = Field(alias="tag.name")
+    source: str
+    weight: float
+    explanation: str
+
+
 class CustomerDetailOut(CustomerOut):
     tier_history: list[TierChangeOut]
+    tags: list[CustomerTagOut]
+    rfm: dict | None = None
     guidance: dict
+
+    @staticmethod
+    def resolve_tags(obj) -> list:
+        return list(obj.tag_links.select_related("tag").order_by("source", "-weight"))
+
+    @staticmethod
+    def resolve_rfm(obj) -> dict | None:
+        rfm = CustomerRFM.objects.filter(customer=obj).first()
+        if rfm is None:
+            return None
+        return {
+            "recency_days": rfm.recency_days,
+            "frequency": rfm.frequency,
+            "monetary": str(rfm.monetary),
+            "r": rfm.r_score,
+            "f": rfm.f_score,
+            "m": rfm.m_score,
+            "segment": rfm.segment,
+        }
 
     @staticmethod
     def resolve_tier_history(obj) -> list:
@@ -176,6 +204,7 @@ class CustomerFilters(Schema):
     stage: StageName | Literal[""] = ""
     kind: KindName | Literal[""] = ""
     loss_risk: bool | None = None
+    tag: str = ""
     qualification: Literal["", "ideal", "find_decider", "check_credit", "skilled_selling"] = ""
 
 

@@ -15,6 +15,7 @@ class CustomerFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("类型"), required=False, choices=[("", _("全部类型")), *CustomerKind.choices]
     )
+    tag = forms.CharField(label=_("标签"), required=False)
     loss_risk = forms.NullBooleanField(
         label=_("流失风险"),
         required=False,

@@ -301,3 +301,107 @@ class TierRule(models.Model):
     def current(cls) -> "TierRule":
         rule, _created = cls.objects.get_or_create(pk=1)
         return rule
+
+
+class TagSource(models.TextChoices):
+    MANUAL = "manual", _("手工标签")
+    RULE = "rule", _("规则标签")
+    STATISTICAL = "statistical", _("统计标签")
+    MINED = "mined", _("挖掘标签")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    source = models.CharField(
+        _("来源"), max_length=16, choices=TagSource.choices, default=TagSource.MANUAL
+    )
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("标签")
+        verbose_name_plural = _("标签")
+        ordering = ["source", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerTag(models.Model):
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="tag_links"
+    )
+    tag = models.ForeignKey(
+        Tag, verbose_name=_("标签"), on_delete=models.CASCADE, related_name="customer_links"
+    )
+    weight = models.FloatField(_("权重"), default=1.0)
+    # Where this customer's tag came from: a person, a rule, statistics or mining.
+    source = models.CharField(_("来源"), max_length=16, choices=TagSource.choices)
+    explanation = models.CharField(_("依据"), max_length=200, blank=True)
+    assigned_at = models.DateTimeField(_("打标时间"), auto_now=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("客户标签")
+        verbose_name_plural = _("客户标签")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "tag"], name="uniq_customer_tag")
+        ]
+        indexes = [models.Index(fields=["tag", "customer"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.tag_id}"
+
+
+class TagRule(models.Model):
+    """An admin's rule: customers matching `conditions` carry `tag` (see tagging.py)."""
+
+    class Match(models.TextChoices):
+        ALL = "all", _("满足全部条件")
+        ANY = "any", _("满足任一条件")
+
+    tag = models.OneToOneField(
+        Tag, verbose_name=_("标签"), on_delete=models.CASCADE, related_name="rule"
+    )
+    match = models.CharField(_("匹配方式"), max_length=8, choices=Match.choices, default=Match.ALL)
+    # [{"field": "city", "op": "eq", "value": "上海"}, ...]; validated by check_tag_rule.
+    conditions = models.JSONField(_("条件"), default=list)
+    weight = models.FloatField(_("权重"), default=1.0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("标签规则")
+        verbose_name_plural = _("标签规则")
+
+    def __str__(self) -> str:
+        return f"{self.tag}: {self.conditions}"
+
+
+class CustomerRFM(models.Model):
+    """Latest RFM statistics of a customer; scores 1–5 (5 = most recent / frequent / valuable)."""
+
+    customer = models.OneToOneField(
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="rfm"
+    )
+    recency_days = models.PositiveIntegerField(_("最近一次购买距今（天）"))
+    frequency = models.PositiveIntegerField(_("购买次数"))
+    monetary = models.DecimalField(_("消费金额"), max_digits=16, decimal_places=2)
+    r_score = models.PositiveSmallIntegerField("R")
+    f_score = models.PositiveSmallIntegerField("F")
+    m_score = models.PositiveSmallIntegerField("M")
+    segment = models.CharField(_("RFM 分群"), max_length=16)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("RFM 指标")
+        verbose_name_plural = _("RFM 指标")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} R{self.r_score}F{self.f_score}M{self.m_score}"

@@ -27,6 +27,7 @@ def customer_list(
     kind: str = "",
     loss_risk: bool | None = None,
     qualification: str = "",
+    tag: str = "",
 ) -> QuerySet[Customer]:
     customers = visible_customers(user=user)
     q = (q or "").strip()
@@ -44,6 +45,8 @@ def customer_list(
         customers = customers.filter(kind=kind)
     if loss_risk is not None:
         customers = customers.filter(loss_risk_since__isnull=not loss_risk)
+    if tag:
+        customers = customers.filter(tag_links__tag__name=tag)
     if qualification:
         customers = customers.filter(**qualification_filter(qualification))
     return customers.order_by("-created_at", "-id")

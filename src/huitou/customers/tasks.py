@@ -2,6 +2,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from .services import do_loss_risk_sweep
+from .tagging import do_rfm_recompute, do_rule_tags_apply
 from .tiers import do_tier_recompute
 
 
@@ -15,3 +16,11 @@ def nightly_tier_recompute() -> None:
 @lock_task("customers-loss-risk")
 def nightly_loss_risk_sweep() -> None:
     do_loss_risk_sweep()
+
+
+@db_periodic_task(crontab(minute="20", hour="2"))
+@lock_task("customers-tags")
+def nightly_tag_recompute() -> None:
+    # RFM first: rule tags may look at RFM statistics.
+    do_rfm_recompute()
+    do_rule_tags_apply()

@@ -12,6 +12,7 @@ from huitou.core.pagination import paginate_queryset, querystring_without_page
 from huitou.tickets.selectors import ticket_list
 
 from .forms import CustomerFilterForm, CustomerForm
+from .models import CustomerRFM, Tag
 from .personality import service_guidance
 from .qualification import qualification_strategy
 from .selectors import access_customer, customer_list
@@ -24,7 +25,12 @@ def customer_list_view(request):
     form = CustomerFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     page = paginate_queryset(request, customer_list(user=request.user, **filters))
-    context = {"form": form, "page": page, "querystring": querystring_without_page(request)}
+    context = {
+        "form": form,
+        "page": page,
+        "querystring": querystring_without_page(request),
+        "tag_names": Tag.objects.values_list("name", flat=True),
+    }
     if request.headers.get("HX-Request"):
         return render(request, "customers/_customer_table.html", context)
     return render(request, "customers/customer_list.html", context)
@@ -49,6 +55,8 @@ def customer_detail_view(request, customer_id: int):
             has_authority=customer.has_authority,
         ),
         "tier_history": customer.tier_changes.order_by("-effective_at", "-id")[:20],
+        "tags": customer.tag_links.select_related("tag").order_by("source", "-weight"),
+        "rfm": CustomerRFM.objects.filter(customer=customer).first(),
         "can_edit": request.user.has_perm("customers.change_customer"),
     }
     return render(request, "customers/customer_detail.html", context)

@@ -94,3 +94,30 @@ def test_filter_by_loss_risk_and_qualification(api):
     body = api.get(f"customers/{ideal.pk}").json()
     assert body["qualification"]["strategy"] == "ideal"
     assert api.get(f"customers/{at_risk.pk}").json()["loss_risk"] is True
+
+
+@pytest.mark.django_db
+def test_get_customer_shows_tags_with_their_source_and_tag_filter(api):
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from huitou.customers.models import Transaction
+    from huitou.customers.tagging import do_manual_tag
+
+    customer = CustomerFactory()
+    other = CustomerFactory()
+    Transaction.objects.create(
+        customer=customer, occurred_at=timezone.now(), product="空调", amount=5000
+    )
+    do_manual_tag(actor=UserFactory(role="agent"), customer=customer, name="爱砍价", weight=2)
+    call_command("tags", "recompute", stdout=io.StringIO())
+    body = api.get(f"customers/{customer.pk}").json()
+    assert {(t["name"], t["source"]) for t in body["tags"]} == {
+        ("爱砍价", "manual"),
+        (body["rfm"]["segment"], "statistical"),
+    }
+    assert body["rfm"]["frequency"] == 1
+    ids = {c["id"] for c in api.get("customers", tag="爱砍价").json()["items"]}
+    assert ids == {customer.pk} and other.pk not in ids

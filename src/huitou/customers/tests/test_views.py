@@ -96,3 +96,16 @@ def test_customer_list_filters_loss_risk_and_page_shows_qualification(client):
     assert at_risk.number in html and prospect.number not in html
     html = client.get(reverse("customers:detail", args=[prospect.pk])).content.decode()
     assert "调查经营与信用" in html
+
+
+@pytest.mark.django_db
+def test_portrait_shows_tags_with_where_each_came_from(client):
+    from huitou.customers.tagging import do_manual_tag
+
+    agent = UserFactory(role="agent")
+    client.force_login(agent)
+    customer = CustomerFactory()
+    do_manual_tag(actor=agent, customer=customer, name="喜欢上门服务")
+    html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    portrait = html.split('id="portrait"')[1]
+    assert "喜欢上门服务" in portrait and "手工标签" in portrait
