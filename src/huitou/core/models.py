@@ -34,6 +34,8 @@ AUDIT_ACTION_LABELS = {
     "reopened": _("重新打开"),
     "replied": _("公开回复"),
     "noted": _("内部备注"),
+    "merged": _("合并了重复客户"),
+    "merged_into": _("已合并到其他客户"),
 }
 
 

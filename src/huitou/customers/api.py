@@ -2,12 +2,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from huitou.core.errors import DomainError
+from huitou.core.permissions import check_permission
 
+from .cleansing import data_quality_report, do_customer_merge, duplicate_groups, merge_preview
 from .models import CustomerRFM, LossReason
 from .personality import service_guidance
 from .qualification import qualification_strategy
@@ -223,6 +226,24 @@ def _with_loss_reason(data: dict) -> dict:
     return data
 
 
+class MergeIn(Schema):
+    duplicate: int
+    preview: bool = False
+
+
+@router.get("/cleansing/duplicates", response=list[dict])
+def cleansing_duplicates(request):
+    """Groups of customer numbers that look like one customer (supervisors and admins)."""
+    check_permission(request.user, "tickets.assign_ticket")
+    return duplicate_groups()
+
+
+@router.get("/cleansing/quality", response=dict)
+def cleansing_quality(request):
+    check_permission(request.user, "tickets.assign_ticket")
+    return data_quality_report()
+
+
 @router.get("/loss-reasons", response=list[LossReasonOut])
 def loss_reasons_list(request):
     return list(LossReason.objects.filter(active=True))
@@ -264,6 +285,19 @@ def transactions_create(request, customer_id: int, payload: TransactionIn):
     return Status(
         201, do_transaction_record(actor=request.user, customer=customer, **payload.dict())
     )
+
+
+@router.post("/{customer_id}/merge", response=dict)
+def customers_merge(request, customer_id: int, payload: MergeIn):
+    """Merge customer `duplicate` into this one; with preview=true only say what would move."""
+    survivor = access_customer(user=request.user, customer_id=customer_id)
+    try:
+        duplicate = access_customer(user=request.user, customer_id=payload.duplicate)
+    except Http404:
+        raise DomainError(_("客户不存在。"), field="duplicate") from None
+    if payload.preview:
+        return merge_preview(survivor=survivor, duplicate=duplicate)
+    return do_customer_merge(actor=request.user, survivor=survivor, duplicate=duplicate).summary
 
 
 @router.post("/{customer_id}/tier-override", response=CustomerDetailOut)

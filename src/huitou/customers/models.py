@@ -39,7 +39,8 @@ class Customer(models.Model):
     phone = models.CharField(_("电话"), max_length=32, blank=True)
     # National digits only, so "138 0013-8000" and "+86 13800138000" find the same customer.
     phone_digits = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
-    email = models.EmailField(_("电子邮件"), blank=True)
+    email = models.EmailField(_("电子邮件"), blank=True, db_index=True)
+    id_number = models.CharField(_("证件号码"), max_length=32, blank=True, db_index=True)
     tier = models.CharField(_("价值等级"), max_length=1, choices=Tier.choices, default=Tier.C)
     stage = models.CharField(
         _("生命周期阶段"), max_length=16, choices=Stage.choices, default=Stage.POTENTIAL
@@ -80,6 +81,15 @@ class Customer(models.Model):
     loss_note = models.CharField(_("流失说明"), max_length=200, blank=True)
     # Set by the loss-risk job for current customers without a recent transaction.
     loss_risk_since = models.DateTimeField(_("流失风险起始"), null=True, blank=True, db_index=True)
+    # A duplicate merged into another record stays (numbers are never reused) but is hidden.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("已合并到"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("建档人"),
@@ -405,3 +415,31 @@ class CustomerRFM(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} R{self.r_score}F{self.f_score}M{self.m_score}"
+
+
+class CustomerMerge(models.Model):
+    """A record of one merge: which duplicate went into which survivor, and what moved."""
+
+    survivor = models.ForeignKey(
+        Customer, verbose_name=_("保留客户"), on_delete=models.PROTECT, related_name="+"
+    )
+    duplicate = models.ForeignKey(
+        Customer, verbose_name=_("被合并客户"), on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.JSONField(_("合并内容"), default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("客户合并记录")
+        verbose_name_plural = _("客户合并记录")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_id} → {self.survivor_id}"

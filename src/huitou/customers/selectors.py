@@ -12,7 +12,7 @@ from .qualification import qualification_filter
 def visible_customers(*, user) -> QuerySet[Customer]:
     """Customers `user` may see: everyone for service staff, handlers only their cases'."""
     check_permission(user, "customers.view_customer")
-    customers = Customer.objects.all()
+    customers = Customer.objects.filter(merged_into__isnull=True)
     if not user.has_perm("tickets.view_all_tickets"):
         customers = customers.filter(tickets__department_id=user.department_id).distinct()
     return customers

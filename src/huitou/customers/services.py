@@ -52,6 +52,7 @@ EDITABLE_FIELDS = (
     "has_authority",
     "loss_reason",
     "loss_note",
+    "id_number",
 )
 
 
@@ -100,7 +101,7 @@ def check_customer_fields(data: dict[str, Any]) -> dict[str, Any]:
             cleaned[field] = _check_choice(cleaned[field] or "", choices, field)
     if "is_internal" in cleaned and not isinstance(cleaned["is_internal"], bool):
         raise DomainError(_("内部客户必须是 true 或 false。"), field="is_internal")
-    for field in ("city", "address", "note", "hobbies", "needs", "loss_note"):
+    for field in ("city", "address", "note", "hobbies", "needs", "loss_note", "id_number"):
         if field in cleaned:
             cleaned[field] = (cleaned[field] or "").strip()
     if "external_id" in cleaned:
@@ -205,7 +206,8 @@ def find_customer_by_phone(*, phone: str) -> Customer | None:
     digits = phone_digits(phone)
     if not digits:
         return None
-    return Customer.objects.filter(phone_digits=digits).order_by("created_at").first()
+    customers = Customer.objects.filter(phone_digits=digits, merged_into__isnull=True)
+    return customers.order_by("created_at").first()
 
 
 def check_transaction_fields(data: dict[str, Any]) -> dict[str, Any]:
