@@ -35,6 +35,7 @@ AUDIT_ACTION_LABELS = {
     "replied": _("公开回复"),
     "noted": _("内部备注"),
     "merged": _("合并了重复客户"),
+    "imported": _("导入"),
     "merged_into": _("已合并到其他客户"),
 }
 

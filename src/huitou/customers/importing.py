@@ -1,0 +1,360 @@
+"""Import customers and transactions from CSV or XLSX [issue: customer archive].
+
+All rows are checked first; with any bad row nothing is written (unless skip_bad), and every
+bad row is reported with its row number, field and reason. Re-importing the same file
+changes nothing: customers match on number or external_id, transactions on external_id or
+on (customer, time, product, quantity, amount). Writes are bulk, so large files stay fast.
+"""
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import InvalidOperation
+from pathlib import Path
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from huitou.core.errors import DomainError
+from huitou.core.models import AuditEntry
+from huitou.core.numbering import reserve_numbers
+
+from .models import Customer, CustomerKind, LossReason, Stage, Tier, TierChange, Transaction
+from .phones import phone_digits
+from .services import CUSTOMER_NUMBER_PREFIX, check_customer_fields, check_transaction_fields
+
+CUSTOMER_COLUMNS = ["number", "external_id", "name", "phone", "email", "kind", "stage"]
+OPTIONAL_CUSTOMER_COLUMNS = ["tier", "city", "address", "id_number", "note", "loss_reason"]
+TRANSACTION_COLUMNS = [
+    "customer",
+    "time",
+    "product",
+    "quantity",
+    "amount",
+    "profit",
+    "channel",
+    "state",
+]
+BATCH = 2000
+
+
+@dataclass
+class RowError:
+    row: int  # as a spreadsheet shows it: the header is row 1
+    field: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "errors": [vars(error) for error in self.errors],
+        }
+
+
+def read_rows(path: Path) -> Iterator[dict[str, str]]:
+    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file as dicts keyed by header."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = [h.strip().lower() for h in next(reader, [])]
+            for values in reader:
+                yield dict(zip(header, (v.strip() for v in values), strict=False))
+    elif suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).active
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(h or "").strip().lower() for h in next(rows, ())]
+        for values in rows:
+            yield {
+                name: _cell_text(value) for name, value in zip(header, values, strict=False) if name
+            }
+    else:
+        raise DomainError(_("只支持 CSV 和 XLSX 文件。"), field="file")
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel turns 13800138000 into 13800138000.0
+    return str(value).strip()
+
+
+def _choice(value: str, choices) -> str:
+    """Accept a code ("current") or its Chinese label ("现实客户")."""
+    by_label = {str(label): code for code, label in choices.choices}
+    return by_label.get(value, value)
+
+
+def check_header(header: set[str], required: list[str]) -> None:
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise DomainError(
+            _("文件缺少列：%(columns)s。") % {"columns": ", ".join(missing)}, field="file"
+        )
+
+
+@transaction.atomic
+def do_customers_import(
+    *, actor, path: Path, dry_run: bool = False, skip_bad: bool = False
+) -> ImportReport:
+    rows = list(read_rows(path))
+    check_header(set(rows[0]) if rows else set(), ["name"])
+    report = ImportReport(dry_run=dry_run)
+    by_number = {
+        c.number: c for c in Customer.objects.filter(number__in={r.get("number") for r in rows})
+    }
+    by_external = {
+        c.external_id: c
+        for c in Customer.objects.filter(
+            external_id__in={r.get("external_id") for r in rows if r.get("external_id")}
+        )
+    }
+    reasons = {reason.name: reason for reason in LossReason.objects.all()}
+    seen_keys: set[str] = set()
+    creates: list[Customer] = []
+    updates: dict[int, tuple[Customer, list]] = {}
+    for line, row in enumerate(rows, start=2):
+        try:
+            data = {
+                key: row[key]
+                for key in [*CUSTOMER_COLUMNS[2:], *OPTIONAL_CUSTOMER_COLUMNS, "external_id"]
+                if key in row and (row[key] != "" or key in ("phone", "email"))
+            }
+            for key, choices in (("kind", CustomerKind), ("stage", Stage), ("tier", Tier)):
+                if key in data:
+                    data[key] = _choice(data[key], choices)
+            if "loss_reason" in data:
+                if data["loss_reason"] not in reasons:
+                    raise DomainError(_("流失原因不存在。"), field="loss_reason")
+                data["loss_reason"] = reasons[data["loss_reason"]]
+            key = row.get("number") or row.get("external_id") or ""
+            if key and key in seen_keys:
+                raise DomainError(
+                    _("文件中重复出现。"), field="number" if row.get("number") else "external_id"
+                )
+            seen_keys.add(key)
+            existing = None
+            if row.get("number"):
+                existing = by_number.get(row["number"])
+                if existing is None:
+                    raise DomainError(
+                        _("客户编号不存在（新客户请留空，系统会分配）。"), field="number"
+                    )
+            elif row.get("external_id"):
+                existing = by_external.get(row["external_id"])
+            if existing is None:
+                data.setdefault("name", "")
+            cleaned = check_customer_fields(data)
+            stage = cleaned.get("stage", existing.stage if existing else Stage.POTENTIAL)
+            reason = cleaned.get("loss_reason", existing.loss_reason if existing else None)
+            if stage == Stage.LOST and reason is None:
+                raise DomainError(_("标记为流失客户时必须填写流失原因。"), field="loss_reason")
+        except DomainError as error:
+            report.errors.append(RowError(line, error.field or "", error.message))
+            continue
+        if existing is None:
+            creates.append(Customer(created_by=actor, **cleaned))
+            continue
+        diffs = [
+            (k, getattr(existing, k), v) for k, v in cleaned.items() if getattr(existing, k) != v
+        ]
+        if diffs:
+            for key, _old, new in diffs:
+                setattr(existing, key, new)
+            updates[existing.pk] = (existing, diffs)
+        else:
+            report.unchanged += 1
+
+    if report.errors and not skip_bad:
+        return report  # nothing is written when any row is bad
+    report.skipped = len(report.errors)
+    report.created, report.updated = len(creates), len(updates)
+    if dry_run:
+        return report
+    _write_customers(actor=actor, creates=creates, updates=list(updates.values()))
+    return report
+
+
+def _write_customers(*, actor, creates: list[Customer], updates: list) -> None:
+    now = timezone.now()
+    content_type = ContentType.objects.get_for_model(Customer)
+    for customer, number in zip(
+        creates, reserve_numbers(prefix=CUSTOMER_NUMBER_PREFIX, count=len(creates)), strict=True
+    ):
+        customer.number = number
+        customer.phone_digits = phone_digits(customer.phone)
+        if customer.stage == Stage.LOST:
+            customer.lost_at = now
+    created = Customer.objects.bulk_create(creates, batch_size=BATCH)
+    if created and created[0].pk is None:  # backends that return no ids
+        numbers = [c.number for c in created]
+        created = list(Customer.objects.filter(number__in=numbers))
+    TierChange.objects.bulk_create(
+        [
+            TierChange(customer=c, tier=c.tier, effective_at=now, source="initial", actor=actor)
+            for c in created
+        ],
+        batch_size=BATCH,
+    )
+    entries = [
+        AuditEntry(
+            content_type=content_type,
+            object_id=c.pk,
+            actor=actor,
+            action="imported",
+            new_value=c.number,
+        )
+        for c in created
+    ]
+    changed_fields: set[str] = set()
+    for customer, diffs in updates:
+        customer.phone_digits = phone_digits(customer.phone)
+        customer.updated_at = now
+        for key, old, new in diffs:
+            changed_fields.add(key)
+            entries.append(
+                AuditEntry(
+                    content_type=content_type,
+                    object_id=customer.pk,
+                    actor=actor,
+                    action="changed",
+                    field=key,
+                    old_value="" if old is None else str(old),
+                    new_value="" if new is None else str(new),
+                )
+            )
+    if updates:
+        Customer.objects.bulk_update(
+            [customer for customer, _diffs in updates],
+            [*changed_fields, "phone_digits", "updated_at"],
+            batch_size=BATCH,
+        )
+        TierChange.objects.bulk_create(
+            [
+                TierChange(
+                    customer=c,
+                    tier=c.tier,
+                    effective_at=now,
+                    source="manual",
+                    actor=actor,
+                    reason=_("导入"),
+                )
+                for c, diffs in updates
+                if any(key == "tier" for key, _o, _n in diffs)
+            ]
+        )
+    AuditEntry.objects.bulk_create(entries, batch_size=BATCH)
+
+
+def _parse_time(value: str) -> datetime:
+    moment = parse_datetime(value) if value else None
+    if moment is None and value:
+        day = parse_date(value[:10])
+        moment = datetime(day.year, day.month, day.day) if day else None
+    if moment is None:
+        raise DomainError(_("时间格式不正确（例如 2026-03-01 14:30）。"), field="time")
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+@transaction.atomic
+def do_transactions_import(
+    *, actor, path: Path, dry_run: bool = False, skip_bad: bool = False
+) -> ImportReport:
+    rows = list(read_rows(path))
+    check_header(set(rows[0]) if rows else set(), ["customer", "time", "product", "amount"])
+    report = ImportReport(dry_run=dry_run)
+    keys = {row.get("customer", "") for row in rows}
+    customers = {c.number: c.pk for c in Customer.objects.filter(number__in=keys)}
+    customers.update(
+        {
+            c.external_id: c.pk
+            for c in Customer.objects.filter(external_id__in=keys - customers.keys())
+        }
+    )
+    known = set(
+        Transaction.objects.filter(customer_id__in=set(customers.values())).values_list(
+            "customer_id", "occurred_at", "product", "quantity", "amount"
+        )
+    )
+    known_external = set(
+        Transaction.objects.filter(
+            external_id__in={r["external_id"] for r in rows if r.get("external_id")}
+        ).values_list("external_id", flat=True)
+    )
+    creates: list[Transaction] = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            customer_id = customers.get(row.get("customer", ""))
+            if customer_id is None:
+                raise DomainError(_("找不到该客户（客户编号或外部编号）。"), field="customer")
+            try:
+                quantity = int(row.get("quantity") or 1)
+            except ValueError:
+                raise DomainError(_("数量必须是正整数。"), field="quantity") from None
+            cleaned = check_transaction_fields(
+                {
+                    "occurred_at": _parse_time(row.get("time", "")),
+                    "product": row.get("product", ""),
+                    "quantity": quantity,
+                    "amount": row.get("amount") or "x",
+                    "profit": row.get("profit") or "0",
+                    "channel": row.get("channel", ""),
+                    "state": _choice(row.get("state", ""), Transaction.State),
+                    "external_id": row.get("external_id", ""),
+                }
+            )
+        except (DomainError, InvalidOperation) as error:
+            report.errors.append(RowError(line, getattr(error, "field", "") or "", str(error)))
+            continue
+        natural = (
+            customer_id,
+            cleaned["occurred_at"],
+            cleaned["product"],
+            cleaned["quantity"],
+            cleaned["amount"],
+        )
+        if (
+            cleaned["external_id"] and cleaned["external_id"] in known_external
+        ) or natural in known:
+            report.unchanged += 1
+            continue
+        known.add(natural)
+        if cleaned["external_id"]:
+            known_external.add(cleaned["external_id"])
+        creates.append(Transaction(customer_id=customer_id, **cleaned))
+    if report.errors and not skip_bad:
+        return report
+    report.skipped = len(report.errors)
+    report.created = len(creates)
+    if not dry_run:
+        Transaction.objects.bulk_create(creates, batch_size=BATCH)
+        # A counted purchase makes prospects current and clears the loss-risk flag.
+        buyers = {t.customer_id for t in creates if t.state in Transaction.COUNTED_STATES}
+        Customer.objects.filter(pk__in=buyers, stage__in=[Stage.POTENTIAL, Stage.TARGET]).update(
+            stage=Stage.CURRENT
+        )
+        Customer.objects.filter(pk__in=buyers).update(loss_risk_since=None)
+    return report
