@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -11,6 +13,7 @@ from huitou.core.models import AuditEntry
 from huitou.core.pagination import paginate_queryset, querystring_without_page
 from huitou.tickets.selectors import ticket_list
 
+from .exporting import CUSTOMER_EXPORT_COLUMNS, customer_rows, to_csv, to_xlsx
 from .forms import CustomerFilterForm, CustomerForm
 from .models import CustomerRFM, Tag
 from .personality import service_guidance
@@ -34,6 +37,30 @@ def customer_list_view(request):
     if request.headers.get("HX-Request"):
         return render(request, "customers/_customer_table.html", context)
     return render(request, "customers/customer_list.html", context)
+
+
+EXPORT_TYPES = {
+    "csv": ("text/csv; charset=utf-8", to_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx),
+}
+
+
+@login_required
+@require_GET
+def customer_export_view(request, fmt: str):
+    """The customer list, with the same filters, as a file (supervisors and admins)."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404
+    if not request.user.has_perm("tickets.assign_ticket"):
+        raise PermissionDenied
+    form = CustomerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    content_type, render = EXPORT_TYPES[fmt]
+    rows = customer_rows(customer_list(user=request.user, **filters))
+    response = HttpResponse(render(CUSTOMER_EXPORT_COLUMNS, rows), content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.{fmt}"'
+    return response
 
 
 @login_required

@@ -158,3 +158,32 @@ def test_import_command_exits_non_zero_on_bad_rows(tmp_path):
     with pytest.raises(CommandError):
         call_command("import", "customers", str(bad), stdout=io.StringIO(), stderr=err)
     assert "row 2" in err.getvalue()
+
+
+@pytest.mark.django_db
+def test_export_respects_filters_and_imports_back_unchanged(tmp_path, client):
+    from openpyxl import load_workbook
+
+    supervisor = UserFactory(role="supervisor")
+    client.force_login(supervisor)
+    a = CustomerFactory(tier="A", name="甲")
+    CustomerFactory(tier="C", name="丙")
+    response = client.get("/customers/export.csv", {"tier": "A"})
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    assert a.number in text and "丙" not in text
+    path = tmp_path / "back.csv"
+    path.write_text(text, encoding="utf-8")
+    report = do_customers_import(actor=supervisor, path=path)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+
+    xlsx = client.get("/customers/export.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.max_row == 3  # header + two customers
+
+
+@pytest.mark.django_db
+def test_agents_cannot_export(client):
+    client.force_login(UserFactory(role="agent"))
+    assert client.get("/customers/export.csv").status_code == 403
+    assert client.get("/customers/export.pdf").status_code == 404
