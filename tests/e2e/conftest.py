@@ -99,7 +99,7 @@ def page(request, browser, live_server, artifacts_dir, broken_static):
     static_url = f"{live_server.url}{settings.STATIC_URL}"
 
     def check_static(response):
-        if response.url.startswith(static_url) and not response.ok:
+        if response.url.startswith(static_url) and response.status >= 400:  # 304 is fine
             line = f"{response.status} {response.url.removeprefix(live_server.url)}"
             if line not in broken_static:
                 broken_static.append(line)

@@ -15,6 +15,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "last_name", "first_name", "department", "is_active", "is_staff"]
     list_filter = ["department", "groups", "is_active"]
+    list_select_related = ["department"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         (_("组织"), {"fields": ["department"]}),

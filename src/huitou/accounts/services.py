@@ -72,6 +72,9 @@ def check_department_name(name: str) -> str:
 
 @transaction.atomic
 def do_department_create(*, name: str, description: str = "") -> Department:
+    description = (description or "").strip()
+    if len(description) > 255:
+        raise DomainError(_("说明不能超过 255 个字符。"), field="description")
     return Department.objects.create(name=check_department_name(name), description=description)
 
 
@@ -101,6 +104,12 @@ def do_user_create(
         raise DomainError(_("用户名不能为空。"), field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("用户名已被使用。"), field="username", code="duplicate")
+    if role_enum == Role.HANDLER and department is None:
+        raise DomainError(_("责任部门处理人必须属于一个部门。"), field="department")
+    if len(username) > 150:
+        raise DomainError(_("用户名不能超过 150 个字符。"), field="username")
+    if len(full_name or "") > 150:
+        raise DomainError(_("姓名不能超过 150 个字符。"), field="full_name")
     user = User(username=username, email=email, department=department)
     user.last_name, user.first_name = split_full_name(full_name)
     if check_password_strength:

@@ -59,6 +59,12 @@ def validation_error(request, exc: ValidationError):
     return api.create_response(request, {"detail": exc.errors}, status=422)
 
 
+@api.exception_handler(OverflowError)
+def overflow(request, exc: OverflowError):
+    # Numbers beyond the database's range (e.g. ?offset=9223372036854775808).
+    return api.create_response(request, {"detail": "Number out of range"}, status=422)
+
+
 def _register_routers() -> None:
     from huitou.accounts.api import router as accounts_router
     from huitou.customers.api import router as customers_router

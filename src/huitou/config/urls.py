@@ -1,15 +1,22 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from huitou.core.views import healthz
 
 from .api import api
 
+
+def api_not_found(request):
+    return JsonResponse({"detail": "Not Found"}, status=404)
+
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tickets:inbox", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", api_not_found),  # unknown API paths answer JSON too
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("huitou.accounts.urls")),

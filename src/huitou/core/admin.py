@@ -7,6 +7,7 @@ from .models import AuditEntry, NumberSequence, WorkerHeartbeat
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "content_type", "object_id", "actor", "action", "field"]
     list_filter = ["content_type", "action"]
+    list_select_related = ["actor", "content_type"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
 
     def has_add_permission(self, request):
@@ -19,5 +20,24 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(NumberSequence)
-admin.site.register(WorkerHeartbeat)
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown for information; changing these by hand would break numbering or health."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NumberSequence)
+class NumberSequenceAdmin(ReadOnlyAdmin):
+    list_display = ["prefix", "year", "last_value"]
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    list_display = ["name", "last_seen"]

@@ -11,9 +11,8 @@ from .models import AuditEntry
 def display_value(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, models.Model):
-        return str(value)
-    return str(value)
+    # People read the history: show 陈静, not the username.
+    return str(getattr(value, "display_name", value))
 
 
 def do_audit_record(

@@ -22,3 +22,16 @@ class ConflictError(DomainError):
     """The request is valid but clashes with the current state (e.g. an illegal transition)."""
 
     status_code = 409
+
+
+def check_text(value: str, *, field: str, max_length: int | None = None) -> str:
+    """Reject text the database would refuse: NUL characters, or longer than the column."""
+    from django.utils.translation import gettext as _
+
+    if "\x00" in value:
+        raise DomainError(_("内容包含无效字符。"), field=field)
+    if max_length is not None and len(value) > max_length:
+        raise DomainError(
+            _("不能超过 %(max)d 个字符。") % {"max": max_length}, field=field, code="too_long"
+        )
+    return value

@@ -1,3 +1,4 @@
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -6,6 +7,8 @@ from django.db import connection
 from django.utils import timezone
 
 from .models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,9 @@ def health_report() -> HealthReport:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # any database failure makes the service unhealthy
-        return HealthReport(False, exc.__class__.__name__, False, None)
+    except Exception:  # any database failure makes the service unhealthy
+        logger.exception("health check: database unreachable")
+        return HealthReport(False, "unreachable", False, None)
     last_seen = (
         WorkerHeartbeat.objects.order_by("-last_seen").values_list("last_seen", flat=True).first()
     )

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from huitou.core.admin import ReadOnlyAdmin
+
 from .models import (
     Customer,
     CustomerTag,
@@ -13,19 +15,21 @@ from .models import (
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReadOnlyAdmin):
+    """Customers are filed and edited in the desk (numbers, history); admin only shows."""
+
     list_display = ["number", "name", "kind", "phone", "tier", "stage", "created_at"]
     list_filter = ["tier", "stage", "kind", "is_internal", "personality"]
     search_fields = ["number", "name", "phone", "email", "external_id"]
-    readonly_fields = ["number", "created_at", "updated_at", "loss_risk_since", "lost_at"]
+    list_select_related = ["loss_reason"]
 
 
 @admin.register(Transaction)
-class TransactionAdmin(admin.ModelAdmin):
+class TransactionAdmin(ReadOnlyAdmin):
     list_display = ["customer", "occurred_at", "product", "quantity", "amount", "profit", "state"]
     list_filter = ["state"]
     search_fields = ["customer__number", "product", "external_id"]
-    raw_id_fields = ["customer"]
+    list_select_related = ["customer"]
 
 
 @admin.register(LossReason)
@@ -73,3 +77,4 @@ class CustomerTagAdmin(admin.ModelAdmin):
     list_display = ["customer", "tag", "source", "weight", "assigned_at"]
     list_filter = ["source", "tag"]
     raw_id_fields = ["customer"]
+    list_select_related = ["customer", "tag"]

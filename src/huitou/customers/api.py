@@ -5,9 +5,10 @@ from typing import Literal
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from huitou.core.errors import DomainError
+from huitou.core.pagination import ApiPagination
 from huitou.core.permissions import check_permission
 
 from .cleansing import data_quality_report, do_customer_merge, duplicate_groups, merge_preview
@@ -169,7 +170,7 @@ class CustomerDetailOut(CustomerOut):
 class TransactionIn(Schema):
     occurred_at: datetime
     product: str
-    quantity: int = 1
+    quantity: int = Field(1, ge=1, le=1_000_000)
     amount: Decimal
     profit: Decimal = Decimal(0)
     channel: str = ""
@@ -212,7 +213,7 @@ class CustomerFilters(Schema):
 
 
 @router.get("", response=list[CustomerOut])
-@paginate(LimitOffsetPagination)
+@paginate(ApiPagination)
 def customers_list(request, filters: Query[CustomerFilters]):
     return customer_list(user=request.user, **filters.dict())
 
@@ -274,7 +275,7 @@ def customers_update(request, customer_id: int, payload: CustomerPatch):
 
 
 @router.get("/{customer_id}/transactions", response=list[TransactionOut])
-@paginate(LimitOffsetPagination)
+@paginate(ApiPagination)
 def transactions_list(request, customer_id: int):
     return access_customer(user=request.user, customer_id=customer_id).transactions.all()
 

@@ -1,4 +1,4 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -9,12 +9,23 @@ from .phones import phone_digits
 from .qualification import qualification_filter
 
 
+def _ticket_model():
+    from huitou.tickets.models import Ticket  # tickets depend on customers, not the reverse
+
+    return Ticket
+
+
 def visible_customers(*, user) -> QuerySet[Customer]:
     """Customers `user` may see: everyone for service staff, handlers only their cases'."""
     check_permission(user, "customers.view_customer")
     customers = Customer.objects.filter(merged_into__isnull=True)
     if not user.has_perm("tickets.view_all_tickets"):
-        customers = customers.filter(tickets__department_id=user.department_id).distinct()
+        if user.department_id is None:
+            return customers.none()
+        theirs = _ticket_model().objects.filter(
+            customer=OuterRef("pk"), department_id=user.department_id
+        )
+        customers = customers.filter(Exists(theirs))
     return customers
 
 

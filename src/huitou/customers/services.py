@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huitou.core.audit import do_audit_changes, do_audit_record
-from huitou.core.errors import DomainError
+from huitou.core.errors import DomainError, check_text
 from huitou.core.numbering import next_number
 from huitou.core.permissions import check_permission
 
@@ -109,6 +109,9 @@ def check_customer_fields(data: dict[str, Any]) -> dict[str, Any]:
     for field in ("has_need", "can_pay", "has_authority"):
         if field in cleaned and cleaned[field] not in (True, False, None):
             raise DomainError(_("只能是 true、false 或 null。"), field=field)
+    for name, value in cleaned.items():
+        if isinstance(value, str):
+            check_text(value, field=name, max_length=Customer._meta.get_field(name).max_length)
     reason = cleaned.get("loss_reason")
     if reason is not None and not isinstance(reason, LossReason):
         raise DomainError(_("流失原因不存在。"), field="loss_reason")
@@ -215,7 +218,7 @@ def check_transaction_fields(data: dict[str, Any]) -> dict[str, Any]:
     product = (cleaned.get("product") or "").strip()
     if not product:
         raise DomainError(_("产品不能为空。"), field="product")
-    cleaned["product"] = product[:100]
+    cleaned["product"] = check_text(product, field="product", max_length=100)
     if cleaned.get("occurred_at") is None:
         raise DomainError(_("交易时间不能为空。"), field="occurred_at")
     if timezone.is_naive(cleaned["occurred_at"]):

@@ -154,6 +154,8 @@ def do_tier_override(
     if not reason:
         raise DomainError(_("人工调整等级必须填写原因。"), field="reason")
     now = timezone.now()
+    if timezone.is_naive(expires_at):
+        expires_at = timezone.make_aware(expires_at)
     if expires_at <= now:
         raise DomainError(_("到期时间必须晚于现在。"), field="expires_at")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)

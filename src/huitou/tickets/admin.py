@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from huitou.core.admin import ReadOnlyAdmin
+
 from .models import Message, Ticket
 
 
@@ -11,10 +13,11 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
+    """Tickets are worked in the desk, whose services keep the history; admin only shows."""
+
     list_display = ["number", "subject", "customer", "type", "channel", "priority", "status"]
     list_filter = ["status", "type", "channel", "priority", "department"]
     search_fields = ["number", "subject", "customer__name"]
-    raw_id_fields = ["customer", "assignee"]
-    readonly_fields = ["number", "created_at", "updated_at"]
+    list_select_related = ["customer", "assignee", "department"]
     inlines = [MessageInline]

@@ -4,16 +4,19 @@ from typing import Literal
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from huitou.accounts.models import Department, User
 from huitou.core.errors import DomainError
+from huitou.core.pagination import ApiPagination
+from huitou.core.permissions import check_permission
 from huitou.customers.selectors import access_customer
 
 from .selectors import access_ticket, ticket_list, ticket_messages
 from .services import do_message_add, do_ticket_create, do_ticket_update
 
 router = Router(tags=["tickets"])
+MAX_ID = 2**63 - 1  # the database's bigint
 
 ChannelName = Literal["phone", "email", "web", "chat", "api"]
 TypeName = Literal["consultation", "technical", "order", "complaint", "suggestion", "praise"]
@@ -87,7 +90,7 @@ class TicketFilters(Schema):
     priority: PriorityName | Literal[""] = ""
     tier: Literal["", "A", "B", "C", "D"] = ""
     q: str = ""
-    customer: int | None = None
+    customer: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class MessageIn(Schema):
@@ -129,7 +132,7 @@ def _assignee(user_id: int | None) -> User | None:
 
 
 @router.get("", response=list[TicketOut])
-@paginate(LimitOffsetPagination)
+@paginate(ApiPagination)
 def tickets_list(request, filters: Query[TicketFilters]):
     params = filters.dict()
     params["customer_id"] = params.pop("customer")
@@ -138,6 +141,7 @@ def tickets_list(request, filters: Query[TicketFilters]):
 
 @router.post("", response={201: TicketOut})
 def tickets_create(request, payload: TicketIn):
+    check_permission(request.user, "tickets.add_ticket")  # 403 before any lookup
     data = payload.dict()
     try:
         customer = access_customer(user=request.user, customer_id=data.pop("customer"))

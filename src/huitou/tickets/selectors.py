@@ -42,6 +42,8 @@ def ticket_list(
     elif view == "unassigned":
         tickets = tickets.filter(assignee__isnull=True)
     elif view == "department":
+        if user.department_id is None:
+            return tickets.none()
         tickets = tickets.filter(department_id=user.department_id)
     if status == "active":
         tickets = tickets.exclude(status__in=["resolved", "closed"])

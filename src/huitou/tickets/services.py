@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from huitou.accounts.models import Department, User
 from huitou.core.audit import do_audit_changes, do_audit_record
-from huitou.core.errors import ConflictError, DomainError
+from huitou.core.errors import ConflictError, DomainError, check_text
 from huitou.core.numbering import next_number
 from huitou.core.permissions import check_permission
 from huitou.customers.models import Customer
@@ -47,7 +47,7 @@ def _check_choice(value: Any, choices, field: str) -> str:
 
 
 def _check_subject(subject: str) -> str:
-    subject = (subject or "").strip()
+    subject = check_text((subject or "").strip(), field="subject")
     if not subject:
         raise DomainError(_("主题不能为空。"), field="subject")
     if len(subject) > 200:
@@ -62,14 +62,26 @@ def check_ticket_visible(*, actor, ticket: Ticket) -> None:
         raise PermissionDenied(_("该工单不属于您的部门。"))
 
 
-def check_assignee(*, actor, assignee: User | None, ticket_department_id: int | None) -> None:
-    """Anyone may take a ticket or let go of it; only holders of assign_ticket assign others."""
+def check_assignee(
+    *,
+    actor,
+    assignee: User | None,
+    ticket_department_id: int | None,
+    current_assignee_id: int | None = None,
+) -> None:
+    """Anyone may take an unassigned ticket or let go of their own; only holders of
+    assign_ticket assign others or take a ticket from a colleague."""
     if assignee is None:
         return
     if not assignee.is_active or assignee.role not in ASSIGNABLE_ROLES:
         raise DomainError(_("该用户不能处理工单。"), field="assignee")
-    if assignee.pk != actor.pk and not actor.has_perm("tickets.assign_ticket"):
-        raise PermissionDenied(_("您只能把工单分配给自己。"))
+    if not actor.has_perm("tickets.assign_ticket"):
+        if assignee.pk != actor.pk:
+            raise PermissionDenied(_("您只能把工单分配给自己。"))
+        # A ticket dispatched to a department is theirs to take over (派单 → 接单).
+        receiving = actor.role == "handler" and ticket_department_id == actor.department_id
+        if current_assignee_id not in (None, actor.pk) and not receiving:
+            raise PermissionDenied(_("该工单已有处理人，请联系主管改派。"))
     # A handler only sees their department's tickets, so may only own those.
     if assignee.role == "handler" and (
         ticket_department_id is None or assignee.department_id != ticket_department_id
@@ -100,12 +112,14 @@ def do_ticket_create(
         type=_check_choice(type, TicketType, "type"),
         direction=_check_choice(direction, Direction, "direction"),
         subject=_check_subject(subject),
-        description=(description or "").strip(),
+        description=check_text((description or "").strip(), field="description"),
         priority=_check_choice(priority, Priority, "priority"),
         department=department,
         assignee=assignee,
-        contact_name=(contact_name or "").strip()[:100],
-        contact_phone=(contact_phone or "").strip()[:32],
+        contact_name=check_text((contact_name or "").strip(), field="contact_name", max_length=100),
+        contact_phone=check_text(
+            (contact_phone or "").strip(), field="contact_phone", max_length=32
+        ),
         created_by=actor,
     )
     check_assignee(actor=actor, assignee=assignee, ticket_department_id=ticket.department_id)
@@ -150,6 +164,7 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
     now = timezone.now()
     diffs: list[tuple[str, Any, Any]] = []
     reopened = False
+    assignee_requested = "assignee" in changes and changes["assignee"] != ticket.assignee
 
     if "department" in changes and changes["department"] != ticket.department:
         check_permission(actor, "tickets.dispatch_ticket")
@@ -158,19 +173,22 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
         # A handler of the old department loses sight of the ticket: let it go unless the
         # same request names the new assignee.
         if (
-            "assignee" not in changes
+            not assignee_requested
             and ticket.assignee is not None
             and ticket.assignee.role == "handler"
             and ticket.assignee.department_id != ticket.department_id
         ):
             diffs.append(("assignee", ticket.assignee, None))
             ticket.assignee = None
-    if "assignee" in changes and changes["assignee"] != ticket.assignee:
+    if assignee_requested:
         releasing_self = changes["assignee"] is None and ticket.assignee_id == actor.pk
         if changes["assignee"] is None and not releasing_self:
             check_permission(actor, "tickets.assign_ticket")
         check_assignee(
-            actor=actor, assignee=changes["assignee"], ticket_department_id=ticket.department_id
+            actor=actor,
+            assignee=changes["assignee"],
+            ticket_department_id=ticket.department_id,
+            current_assignee_id=ticket.assignee_id,
         )
         diffs.append(("assignee", ticket.assignee, changes["assignee"]))
         ticket.assignee = changes["assignee"]
@@ -182,6 +200,8 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
     if "subject" in changes and _check_subject(changes["subject"]) != ticket.subject:
         diffs.append(("subject", ticket.subject, _check_subject(changes["subject"])))
         ticket.subject = _check_subject(changes["subject"])
+    if "description" in changes:
+        check_text(changes["description"] or "", field="description")
     if "description" in changes and (changes["description"] or "") != ticket.description:
         diffs.append(("description", ticket.description, changes["description"] or ""))
         ticket.description = changes["description"] or ""
@@ -205,12 +225,13 @@ def do_message_add(*, actor, ticket: Ticket, body: str, public: bool) -> Message
     check_permission(actor, "tickets.add_message")
     if public:
         check_permission(actor, "tickets.reply_to_customer")
-    body = (body or "").strip()
+    body = check_text((body or "").strip(), field="body", max_length=20000)
     if not body:
         raise DomainError(_("内容不能为空。"), field="body")
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     check_ticket_visible(actor=actor, ticket=ticket)
-    if ticket.status == Status.CLOSED:
+    if public and ticket.status == Status.CLOSED:
+        # Internal notes stay possible: QA reviews closed tickets.
         raise ConflictError(_("工单已关闭，请先重新打开。"), field="status")
     message = Message.objects.create(
         ticket=ticket, author=actor, sender=Message.Sender.STAFF, public=public, body=body

@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from huitou.accounts.models import User
 from huitou.accounts.selectors import assignable_agents
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
@@ -89,17 +91,34 @@ def customer_lookup_view(request):
     )
 
 
-def _ticket_page(request, ticket, *, reply_form=None, update_form=None, status=200):
-    assignees = assignable_agents()
-    update_form = update_form or TicketUpdateForm(
+def _update_form(request, ticket, data=None) -> TicketUpdateForm:
+    """The 处理 form, offering only the choices this user may make."""
+    user = request.user
+    if user.has_perm("tickets.assign_ticket"):
+        choice = Q(pk__in=assignable_agents().values("pk"))
+    else:  # take the ticket or let it go
+        choice = Q(pk=user.pk)
+    # The current assignee stays selectable even if not offered, so saving keeps them.
+    assignees = User.objects.filter(choice | Q(pk=ticket.assignee_id))
+    form = TicketUpdateForm(
+        data,
         initial={
             "status": ticket.status,
             "priority": ticket.priority,
             "assignee": ticket.assignee_id,
             "department": ticket.department_id,
         },
-        assignee_queryset=assignees,
+        assignee_queryset=assignees.distinct()
+        .select_related("department")
+        .prefetch_related("groups"),
     )
+    if not user.has_perm("tickets.dispatch_ticket"):
+        del form.fields["department"]
+    return form
+
+
+def _ticket_page(request, ticket, *, reply_form=None, update_form=None, status=200):
+    update_form = update_form or _update_form(request, ticket)
     context = {
         "ticket": ticket,
         "thread": ticket_messages(ticket=ticket),
@@ -150,12 +169,20 @@ def ticket_reply_view(request, ticket_id: int):
 @require_POST
 def ticket_update_view(request, ticket_id: int):
     ticket = access_ticket(user=request.user, ticket_id=ticket_id)
-    form = TicketUpdateForm(request.POST, assignee_queryset=assignable_agents())
+    form = _update_form(request, ticket, request.POST)
     if form.is_valid():
+        # Only what the user changed: an untouched field must not trip a permission check.
+        changes = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if value != getattr(ticket, name)
+        }
         try:
-            do_ticket_update(actor=request.user, ticket=ticket, changes=form.cleaned_data)
+            do_ticket_update(actor=request.user, ticket=ticket, changes=changes)
         except DomainError as error:
             add_domain_error(form, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied) or _("您没有执行此操作的权限。"))
         else:
             messages.success(request, _("工单已更新。"))
             return redirect("tickets:detail", ticket_id=ticket.pk)

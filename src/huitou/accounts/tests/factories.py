@@ -21,7 +21,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     password = "test-password-123"
     role = "agent"
-    department = None
+    # Handlers must belong to a department.
+    department = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.role == "handler"),
+        yes_declaration=factory.SubFactory(DepartmentFactory),
+        no_declaration=None,
+    )
     full_name = factory.Faker("name", locale="zh_CN")
 
     @classmethod

@@ -88,3 +88,18 @@ def test_short_password_is_rejected(api_as, admin):
 def test_no_token_is_401(client):
     assert client.post("/api/v1/departments", {"name": "x"}).status_code == 401
     assert client.get("/api/v1/users").json() == {"detail": "Unauthorized"}
+
+
+@pytest.mark.django_db
+def test_handler_needs_a_department_and_long_names_are_422(api_as, admin):
+    api = api_as(admin)
+    response = api.post("users", {"username": "h", "password": "secret-pass-1", "role": "handler"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "department"
+    response = api.post(
+        "users", {"username": "u" * 151, "password": "secret-pass-1", "role": "agent"}
+    )
+    assert response.json()["detail"][0]["loc"][-1] == "username"
+    response = api.post("departments", {"name": "物流部", "description": "x" * 300})
+    assert response.json()["detail"][0]["loc"][-1] == "description"
+    assert not User.objects.filter(username="h").exists()

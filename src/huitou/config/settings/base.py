@@ -90,7 +90,7 @@ def database_from_url(url: str) -> dict:
     return config
 
 
-DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'huitou.sqlite3'}")
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'huitou.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -102,7 +102,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
-LANGUAGE_CODE = os.environ.get("LANGUAGE", "zh-hans")
+
+def language_code(raw: str) -> str:
+    """LANGUAGE as desktops set it ("zh_CN:zh", "en_US:en") or as Django names it."""
+    first = (raw or "").split(":")[0].strip().lower().replace("_", "-")
+    return "en" if first.startswith("en") else "zh-hans"
+
+
+LANGUAGE_CODE = language_code(os.environ.get("LANGUAGE", "zh-hans"))
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")

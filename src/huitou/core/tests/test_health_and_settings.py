@@ -65,3 +65,32 @@ def test_production_refuses_debug_on():
 def test_production_starts_with_a_real_secret_key():
     result = _import_prod_settings(SECRET_KEY="k" * 50, DEBUG="0")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("zh-hans", "zh-hans"),
+        ("zh_CN:zh", "zh-hans"),
+        ("en_US:en", "en"),
+        ("en", "en"),
+        ("", "zh-hans"),
+    ],
+)
+def test_language_variable_as_desktops_set_it(raw, code):
+    from huitou.config.settings.base import language_code
+
+    assert language_code(raw) == code
+
+
+@pytest.mark.django_db
+def test_healthz_does_not_leak_database_errors(client, monkeypatch):
+    from huitou.core import selectors
+
+    def broken_cursor():
+        raise RuntimeError("connection to server at db.internal (10.0.0.5) failed")
+
+    monkeypatch.setattr(selectors.connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "10.0.0.5" not in response.content.decode()

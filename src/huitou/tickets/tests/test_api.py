@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from huitou.accounts.models import User
 from huitou.accounts.tests.factories import DepartmentFactory, UserFactory
 from huitou.core.models import AuditEntry
 from huitou.customers.tests.factories import CustomerFactory
@@ -127,10 +128,15 @@ def test_handler_gets_404_for_another_departments_ticket(api_as, aftersales):
 
 
 @pytest.mark.django_db
-def test_handler_without_department_sees_nothing(api_as):
+def test_handler_without_department_sees_nothing(api_as, aftersales):
     TicketFactory()
-    api = api_as(UserFactory(role="handler", department=None))
+    TicketFactory(department=None)
+    handler = UserFactory(role="handler", department=aftersales)
+    User.objects.filter(pk=handler.pk).update(department=None)  # e.g. moved out by an admin
+    api = api_as(User.objects.get(pk=handler.pk))
     assert api.get("tickets").json()["count"] == 0
+    assert api.get("tickets", view="department").json()["count"] == 0
+    assert api.get("customers").json()["count"] == 0
 
 
 @pytest.mark.django_db
@@ -171,7 +177,7 @@ def test_update_is_recorded_in_history(api_as, agent):
     entries = AuditEntry.objects.for_object(ticket).filter(action="changed")
     assert {(e.field, e.old_value, e.new_value, e.actor_id) for e in entries} == {
         ("priority", "normal", "urgent", supervisor.pk),
-        ("assignee", "", str(agent), supervisor.pk),
+        ("assignee", "", agent.display_name, supervisor.pk),
         ("status", "new", "open", supervisor.pk),
     }
 
@@ -346,3 +352,75 @@ def test_history_shows_labels_not_codes(client, agent):
     history = html.split('id="history"')[1]
     assert "新建 → 处理中" in history
     assert "修改" in history and "状态" in history
+
+
+@pytest.mark.django_db
+def test_agent_cannot_take_a_colleagues_ticket_but_the_department_handler_can(api_as, aftersales):
+    colleague = UserFactory(role="agent")
+    ticket = TicketFactory(assignee=colleague, department=aftersales)
+    agent = UserFactory(role="agent")
+    assert api_as(agent).patch(f"tickets/{ticket.pk}", {"assignee": agent.pk}).status_code == 403
+    handler = UserFactory(role="handler", department=aftersales)
+    response = api_as(handler).patch(f"tickets/{ticket.pk}", {"assignee": handler.pk})
+    assert response.status_code == 200  # dispatched to their department: 接单
+
+
+@pytest.mark.django_db
+def test_qa_may_note_on_a_closed_ticket(api_as):
+    ticket = TicketFactory(status="closed")
+    api = api_as(UserFactory(role="qa"))
+    assert (
+        api.post(f"tickets/{ticket.pk}/messages", {"body": "质检", "public": False}).status_code
+        == 201
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("get", "tickets?customer=9223372036854775808", None),
+        ("get", "tickets?offset=9223372036854775808", None),
+        ("get", "customers?limit=100000", None),
+        (
+            "post",
+            "tickets",
+            {
+                "customer": 9223372036854775808,
+                "channel": "phone",
+                "type": "complaint",
+                "subject": "x",
+            },
+        ),
+    ],
+)
+def test_out_of_range_numbers_are_422_not_500(api_as, agent, method, path, payload):
+    api = api_as(agent)
+    response = api.get(path) if method == "get" else api.post(path, payload)
+    assert response.status_code == 422, response.content
+
+
+@pytest.mark.django_db
+def test_too_long_or_nul_text_is_422(api_as, agent):
+    api = api_as(agent)
+    response = api.post("customers", {"name": "张三", "city": "城" * 51})
+    assert response.json()["detail"][0]["loc"][-1] == "city"
+    response = api.post("customers", {"name": "张\x00三"})
+    assert response.json()["detail"][0]["loc"][-1] == "name"
+    customer = CustomerFactory()
+    response = api.post("tickets", _ticket_payload(customer, subject="主" * 201))
+    assert response.json()["detail"][0]["loc"][-1] == "subject"
+    assert Ticket.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_unknown_api_path_is_json_404(api_as, agent):
+    response = api_as(agent).get("no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
+
+
+@pytest.mark.django_db
+def test_handler_creating_a_ticket_is_403_even_for_unknown_customers(api_as, aftersales):
+    api = api_as(UserFactory(role="handler", department=aftersales))
+    assert api.post("tickets", _ticket_payload(CustomerFactory())).status_code == 403

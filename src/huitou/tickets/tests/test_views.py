@@ -192,3 +192,82 @@ def test_illegal_transition_on_the_page_shows_an_error(agent_client):
     assert "不能从" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.status == "closed"
+
+
+@pytest.mark.django_db
+def test_redispatch_on_the_page_releases_the_old_departments_handler(agent_client):
+    aftersales = DepartmentFactory(name="售后服务部")
+    logistics = DepartmentFactory(name="物流部")
+    handler = UserFactory(role="handler", department=aftersales)
+    ticket = TicketFactory(department=aftersales, assignee=handler, status="open")
+    response = agent_client.post(
+        reverse("tickets:update", args=[ticket.pk]),
+        {
+            "status": "open",
+            "priority": "normal",
+            "assignee": handler.pk,  # the form posts the unchanged assignee too
+            "department": logistics.pk,
+        },
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.department, ticket.assignee) == (logistics, None)
+
+
+@pytest.mark.django_db
+def test_status_change_keeps_an_assignee_missing_from_the_choices(client):
+    admin = UserFactory(role="admin")
+    ticket = TicketFactory(assignee=admin, status="open")
+    supervisor = UserFactory(role="supervisor")
+    client.force_login(supervisor)
+    page = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    assert f'value="{admin.pk}" selected' in page
+    response = client.post(
+        reverse("tickets:update", args=[ticket.pk]),
+        {"status": "pending", "priority": "normal", "assignee": admin.pk},
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee) == ("pending", admin)
+
+
+@pytest.mark.django_db
+def test_agent_form_offers_only_themselves_and_refusals_are_form_errors(agent_client):
+    colleague = UserFactory(role="agent")
+    ticket = TicketFactory(assignee=colleague)
+    page = agent_client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    assert UserFactory(role="agent").display_name not in page.split('id="update-form"')[1]
+    response = agent_client.post(
+        reverse("tickets:update", args=[ticket.pk]),
+        {"status": "new", "priority": "normal", "assignee": agent_client.user.pk},
+    )
+    assert response.status_code == 422
+    assert "请联系主管改派" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.assignee == colleague
+
+
+@pytest.mark.django_db
+def test_handler_form_has_no_department_choice(client):
+    aftersales = DepartmentFactory(name="售后服务部")
+    handler = UserFactory(role="handler", department=aftersales)
+    ticket = TicketFactory(department=aftersales)
+    client.force_login(handler)
+    page = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    assert 'name="department"' not in page.split('id="update-form"')[1]
+
+
+@pytest.mark.django_db
+def test_handler_cannot_reach_another_departments_ticket_through_any_view(client):
+    aftersales = DepartmentFactory(name="售后服务部")
+    other = TicketFactory(department=DepartmentFactory(name="物流部"), subject="别人的工单")
+    client.force_login(UserFactory(role="handler", department=aftersales))
+    assert client.post(reverse("tickets:reply", args=[other.pk]), {"body": "x"}).status_code == 404
+    update = client.post(reverse("tickets:update", args=[other.pk]), {"status": "closed"})
+    assert update.status_code == 404
+    customer_page = client.get(reverse("customers:detail", args=[other.customer_id]))
+    assert customer_page.status_code == 404
+    lookup = client.get(reverse("tickets:customer_lookup"), {"phone": other.customer.phone})
+    assert other.customer.name not in lookup.content.decode()
+    other.refresh_from_db()
+    assert other.status == "new" and not other.messages.exists()
