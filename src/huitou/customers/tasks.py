@@ -1,6 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from .mining import do_mined_tags_recompute
 from .services import do_loss_risk_sweep
 from .tagging import do_rfm_recompute, do_rule_tags_apply
 from .tiers import do_tier_recompute
@@ -23,4 +24,5 @@ def nightly_loss_risk_sweep() -> None:
 def nightly_tag_recompute() -> None:
     # RFM first: rule tags may look at RFM statistics.
     do_rfm_recompute()
+    do_mined_tags_recompute()
     do_rule_tags_apply()
