@@ -22,6 +22,7 @@ $(VENDOR)/.built: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/
 	touch $(VENDOR)/.built
 
 install: $(STAMP) assets messages

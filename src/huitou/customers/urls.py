@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list_view, name="list"),
     path("export.<str:fmt>", views.customer_export_view, name="export"),
+    path("tiers/", views.tier_overview_view, name="tiers"),
     path("<int:customer_id>/", views.customer_detail_view, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit_view, name="edit"),
 ]

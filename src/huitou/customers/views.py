@@ -1,3 +1,5 @@
+from datetime import date, datetime, time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,15 +13,17 @@ from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
 from huitou.core.models import AuditEntry
 from huitou.core.pagination import paginate_queryset, querystring_without_page
+from huitou.core.permissions import check_permission
 from huitou.tickets.selectors import ticket_list
 
 from .exporting import CUSTOMER_EXPORT_COLUMNS, customer_rows, to_csv, to_xlsx
 from .forms import CustomerFilterForm, CustomerForm
-from .models import CustomerRFM, Tag
+from .models import CustomerRFM, Tag, TierPolicy, TierRule
 from .personality import service_guidance
 from .qualification import qualification_strategy
 from .selectors import access_customer, customer_list
 from .services import do_customer_update
+from .tiers import tier_distribution
 
 
 @login_required
@@ -61,6 +65,33 @@ def customer_export_view(request, fmt: str):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.{fmt}"'
     return response
+
+
+@login_required
+@require_GET
+def tier_overview_view(request):
+    """Tier distribution at each month end over the last year, and each tier's settings."""
+    check_permission(request.user, "customers.view_customer")
+    today = timezone.localdate()
+    months = []
+    for back in range(11, -1, -1):
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        months.append(date(year, month + 1, 1))
+    points = []
+    for first_day in months:
+        next_month = date(first_day.year + first_day.month // 12, first_day.month % 12 + 1, 1)
+        moment = min(timezone.make_aware(datetime.combine(next_month, time.min)), timezone.now())
+        points.append({"month": first_day.strftime("%Y-%m"), **tier_distribution(moment=moment)})
+    context = {
+        "chart": {
+            "months": [p["month"] for p in points],
+            **{t: [p[t] for p in points] for t in "ABCD"},
+        },
+        "policies": TierPolicy.objects.all(),
+        "rule": TierRule.current(),
+        "current": tier_distribution(moment=timezone.now()),
+    }
+    return render(request, "customers/tier_overview.html", context)
 
 
 @login_required

@@ -109,3 +109,23 @@ def test_portrait_shows_tags_with_where_each_came_from(client):
     html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     portrait = html.split('id="portrait"')[1]
     assert "喜欢上门服务" in portrait and "手工标签" in portrait
+
+
+@pytest.mark.django_db
+def test_tier_overview_charts_the_distribution_over_a_year(client):
+    import json
+
+    from huitou.customers.services import do_customer_create
+
+    agent = UserFactory(role="agent")
+    client.force_login(agent)
+    for name in ("甲", "乙"):
+        do_customer_create(actor=agent, name=name, tier="A")
+    html = client.get(reverse("customers:tiers")).content.decode()
+    data = json.loads(
+        html.split('id="tier-data" type="application/json">')[1].split("</script>")[0]
+    )
+    assert len(data["months"]) == 12
+    assert data["A"][-1] == 2 and data["A"][0] == 0  # filed today: only this month
+    assert "vendor/echarts.min.js" in html
+    assert "年度回访" in html
