@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Customer, CustomerKind, Stage, Tier
+from .models import Customer, CustomerKind, ImportJob, Stage, Tier
 
 
 class CustomerFilterForm(forms.Form):
@@ -38,6 +38,13 @@ class CustomerFilterForm(forms.Form):
             ("skilled_selling", _("需激发需求")),
         ],
     )
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("导入内容"), choices=ImportJob.Kind.choices)
+    file = forms.FileField(label=_("文件（CSV 或 XLSX）"))
+    dry_run = forms.BooleanField(label=_("只检查不导入"), required=False)
+    skip_bad = forms.BooleanField(label=_("跳过错误行，导入其余行"), required=False)
 
 
 class CustomerForm(forms.ModelForm):

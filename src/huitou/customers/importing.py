@@ -40,6 +40,7 @@ TRANSACTION_COLUMNS = [
     "state",
 ]
 BATCH = 2000
+PROGRESS_EVERY = 1000  # rows between progress reports to a background job
 
 
 @dataclass
@@ -116,9 +117,8 @@ def check_header(header: set[str], required: list[str]) -> None:
         )
 
 
-@transaction.atomic
 def do_customers_import(
-    *, actor, path: Path, dry_run: bool = False, skip_bad: bool = False
+    *, actor, path: Path, dry_run: bool = False, skip_bad: bool = False, progress=None
 ) -> ImportReport:
     rows = list(read_rows(path))
     check_header(set(rows[0]) if rows else set(), ["name"])
@@ -137,6 +137,8 @@ def do_customers_import(
     creates: list[Customer] = []
     updates: dict[int, tuple[Customer, list]] = {}
     for line, row in enumerate(rows, start=2):
+        if progress and line % PROGRESS_EVERY == 0:
+            progress(line - 1, len(rows))
         try:
             data = {
                 key: row[key]
@@ -194,7 +196,9 @@ def do_customers_import(
     report.created, report.updated = len(creates), len(updates)
     if dry_run:
         return report
-    _write_customers(actor=actor, creates=creates, updates=list(updates.values()))
+    # Checking ran outside a transaction so a job's progress is visible; writing is atomic.
+    with transaction.atomic():
+        _write_customers(actor=actor, creates=creates, updates=list(updates.values()))
     return report
 
 
@@ -279,9 +283,8 @@ def _parse_time(value: str) -> datetime:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-@transaction.atomic
 def do_transactions_import(
-    *, actor, path: Path, dry_run: bool = False, skip_bad: bool = False
+    *, actor, path: Path, dry_run: bool = False, skip_bad: bool = False, progress=None
 ) -> ImportReport:
     rows = list(read_rows(path))
     check_header(set(rows[0]) if rows else set(), ["customer", "time", "product", "amount"])
@@ -306,6 +309,8 @@ def do_transactions_import(
     )
     creates: list[Transaction] = []
     for line, row in enumerate(rows, start=2):
+        if progress and line % PROGRESS_EVERY == 0:
+            progress(line - 1, len(rows))
         try:
             customer_id = customers.get(row.get("customer", ""))
             if customer_id is None:
@@ -350,11 +355,16 @@ def do_transactions_import(
     report.skipped = len(report.errors)
     report.created = len(creates)
     if not dry_run:
-        Transaction.objects.bulk_create(creates, batch_size=BATCH)
-        # A counted purchase makes prospects current and clears the loss-risk flag.
-        buyers = {t.customer_id for t in creates if t.state in Transaction.COUNTED_STATES}
-        Customer.objects.filter(pk__in=buyers, stage__in=[Stage.POTENTIAL, Stage.TARGET]).update(
-            stage=Stage.CURRENT
-        )
-        Customer.objects.filter(pk__in=buyers).update(loss_risk_since=None)
+        with transaction.atomic():
+            _write_transactions(creates)
     return report
+
+
+def _write_transactions(creates: list[Transaction]) -> None:
+    Transaction.objects.bulk_create(creates, batch_size=BATCH)
+    # A counted purchase makes prospects current and clears the loss-risk flag.
+    buyers = {t.customer_id for t in creates if t.state in Transaction.COUNTED_STATES}
+    Customer.objects.filter(pk__in=buyers, stage__in=[Stage.POTENTIAL, Stage.TARGET]).update(
+        stage=Stage.CURRENT
+    )
+    Customer.objects.filter(pk__in=buyers).update(loss_risk_since=None)

@@ -443,3 +443,52 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.duplicate_id} → {self.survivor_id}"
+
+
+class ImportJob(models.Model):
+    """A file import run by the worker, so large files do not hold up a web request."""
+
+    class Kind(models.TextChoices):
+        CUSTOMERS = "customers", _("客户")
+        TRANSACTIONS = "transactions", _("交易")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    stored_path = models.CharField(max_length=500, editable=False)
+    dry_run = models.BooleanField(_("只检查不导入"), default=False)
+    skip_bad = models.BooleanField(_("跳过错误行"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    report = models.JSONField(_("结果"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

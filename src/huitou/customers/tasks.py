@@ -1,6 +1,7 @@
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from .import_jobs import do_import_job_run
 from .mining import do_mined_tags_recompute
 from .services import do_loss_risk_sweep
 from .tagging import do_rfm_recompute, do_rule_tags_apply
@@ -26,3 +27,8 @@ def nightly_tag_recompute() -> None:
     do_rfm_recompute()
     do_mined_tags_recompute()
     do_rule_tags_apply()
+
+
+@db_task()
+def run_import_job(job_id: int) -> None:
+    do_import_job_run(job_id=job_id)

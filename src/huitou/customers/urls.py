@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.customer_list_view, name="list"),
     path("export.<str:fmt>", views.customer_export_view, name="export"),
     path("tiers/", views.tier_overview_view, name="tiers"),
+    path("imports/", views.import_jobs_view, name="imports"),
+    path("imports/<int:job_id>/", views.import_job_view, name="import_job"),
     path("<int:customer_id>/", views.customer_detail_view, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit_view, name="edit"),
 ]

@@ -17,8 +17,9 @@ from huitou.core.permissions import check_permission
 from huitou.tickets.selectors import ticket_list
 
 from .exporting import CUSTOMER_EXPORT_COLUMNS, customer_rows, to_csv, to_xlsx
-from .forms import CustomerFilterForm, CustomerForm
-from .models import CustomerRFM, Tag, TierPolicy, TierRule
+from .forms import CustomerFilterForm, CustomerForm, ImportForm
+from .import_jobs import do_import_job_create
+from .models import CustomerRFM, ImportJob, Tag, TierPolicy, TierRule
 from .personality import service_guidance
 from .qualification import qualification_strategy
 from .selectors import access_customer, customer_list
@@ -65,6 +66,44 @@ def customer_export_view(request, fmt: str):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.{fmt}"'
     return response
+
+
+@login_required
+def import_jobs_view(request):
+    """Upload a file to import; recent jobs with their state."""
+    check_permission(request.user, "tickets.assign_ticket")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = do_import_job_create(
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                uploaded=form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
+                skip_bad=form.cleaned_data["skip_bad"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return redirect("customers:import_job", job_id=job.pk)
+    jobs = ImportJob.objects.select_related("created_by")[:20]
+    return render(request, "customers/imports.html", {"form": form, "jobs": jobs})
+
+
+@login_required
+@require_GET
+def import_job_view(request, job_id: int):
+    """The job's progress; htmx polls the partial until the job has finished."""
+    check_permission(request.user, "tickets.assign_ticket")
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        raise Http404
+    template = (
+        "customers/_import_job.html"
+        if request.headers.get("HX-Request")
+        else "customers/import_job.html"
+    )
+    return render(request, template, {"job": job})
 
 
 @login_required
