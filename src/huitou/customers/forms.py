@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Customer, CustomerKind, ImportJob, Stage, Tier
+from .models import Customer, CustomerKind, ImportJob, Stage, Tier, WinBackFollowUp
 
 
 class CustomerFilterForm(forms.Form):
@@ -37,6 +37,13 @@ class CustomerFilterForm(forms.Form):
             ("check_credit", _("需调查信用")),
             ("skilled_selling", _("需激发需求")),
         ],
+    )
+
+
+class WinBackForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("结果"), choices=WinBackFollowUp.Outcome.choices)
+    note = forms.CharField(
+        label=_("记录"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("imports/<int:job_id>/", views.import_job_view, name="import_job"),
     path("<int:customer_id>/", views.customer_detail_view, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit_view, name="edit"),
+    path("<int:customer_id>/win-backs/", views.win_back_view, name="win_back"),
 ]

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
@@ -17,13 +17,13 @@ from huitou.core.permissions import check_permission
 from huitou.tickets.selectors import ticket_list
 
 from .exporting import CUSTOMER_EXPORT_COLUMNS, customer_rows, to_csv, to_xlsx
-from .forms import CustomerFilterForm, CustomerForm, ImportForm
+from .forms import CustomerFilterForm, CustomerForm, ImportForm, WinBackForm
 from .import_jobs import do_import_job_create
 from .models import CustomerRFM, ImportJob, Tag, TierPolicy, TierRule
 from .personality import service_guidance
 from .qualification import qualification_strategy
 from .selectors import access_customer, customer_list
-from .services import do_customer_update
+from .services import do_customer_update, do_win_back_record
 from .tiers import tier_distribution
 
 
@@ -153,10 +153,25 @@ def customer_detail_view(request, customer_id: int):
         ),
         "tier_history": customer.tier_changes.order_by("-effective_at", "-id")[:20],
         "tags": customer.tag_links.select_related("tag").order_by("source", "-weight"),
+        "win_backs": customer.win_backs.select_related("author")[:20],
+        "win_back_form": WinBackForm(),
         "rfm": CustomerRFM.objects.filter(customer=customer).first(),
         "can_edit": request.user.has_perm("customers.change_customer"),
     }
     return render(request, "customers/customer_detail.html", context)
+
+
+@login_required
+@require_POST
+def win_back_view(request, customer_id: int):
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    form = WinBackForm(request.POST)
+    if form.is_valid():
+        do_win_back_record(actor=request.user, customer=customer, **form.cleaned_data)
+        messages.success(request, _("已记录挽回跟进。"))
+    else:
+        messages.error(request, _("请选择跟进结果。"))
+    return redirect("customers:detail", customer_id=customer.pk)
 
 
 @login_required

@@ -129,3 +129,22 @@ def test_tier_overview_charts_the_distribution_over_a_year(client):
     assert data["A"][-1] == 2 and data["A"][0] == 0  # filed today: only this month
     assert "vendor/echarts.min.js" in html
     assert "年度回访" in html
+
+
+@pytest.mark.django_db
+def test_lost_card_logs_win_back_follow_ups(client):
+    from huitou.customers.models import LossReason
+    from huitou.customers.services import do_customer_create
+
+    agent = UserFactory(role="agent")
+    client.force_login(agent)
+    customer = do_customer_create(
+        actor=agent, name="流失客户", stage="lost", loss_reason=LossReason.objects.first()
+    )
+    response = client.post(
+        reverse("customers:win_back", args=[customer.pk]),
+        {"outcome": "interested", "note": "愿意听新的延保方案"},
+    )
+    assert response.status_code == 302
+    html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "愿意听新的延保方案" in html and "有意向" in html
