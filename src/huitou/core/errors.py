@@ -35,3 +35,16 @@ def check_text(value: str, *, field: str, max_length: int | None = None) -> str:
             _("不能超过 %(max)d 个字符。") % {"max": max_length}, field=field, code="too_long"
         )
     return value
+
+
+def check_choice(value, choices, field: str) -> str:
+    """`value` if it is one of the TextChoices `choices`; else a 422 naming `field`."""
+    from django.utils.translation import gettext as _
+
+    if value not in choices.values:
+        raise DomainError(
+            _("%(field)s 必须是 %(choices)s 之一。")
+            % {"field": field, "choices": ", ".join(str(v) for v in choices.values if v)},
+            field=field,
+        )
+    return value

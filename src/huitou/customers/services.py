@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huitou.core.audit import do_audit_changes, do_audit_record
-from huitou.core.errors import DomainError, check_text
+from huitou.core.errors import DomainError, check_choice, check_text
 from huitou.core.numbering import next_number
 from huitou.core.permissions import check_permission
 
@@ -56,16 +56,6 @@ EDITABLE_FIELDS = (
 )
 
 
-def _check_choice(value: Any, choices, field: str) -> str:
-    if value not in choices.values:
-        raise DomainError(
-            _("%(field)s 必须是 %(choices)s 之一。")
-            % {"field": field, "choices": ", ".join(str(v) for v in choices.values if v)},
-            field=field,
-        )
-    return value
-
-
 def check_customer_fields(data: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise the customer fields present in `data`; raise on the first error."""
     cleaned = dict(data)
@@ -98,7 +88,7 @@ def check_customer_fields(data: dict[str, Any]) -> dict[str, Any]:
         ("listening_style", ListeningStyle),
     ):
         if field in cleaned:
-            cleaned[field] = _check_choice(cleaned[field] or "", choices, field)
+            cleaned[field] = check_choice(cleaned[field] or "", choices, field)
     if "is_internal" in cleaned and not isinstance(cleaned["is_internal"], bool):
         raise DomainError(_("内部客户必须是 true 或 false。"), field="is_internal")
     for field in ("city", "address", "note", "hobbies", "needs", "loss_note", "id_number"):
@@ -237,7 +227,7 @@ def check_transaction_fields(data: dict[str, Any]) -> dict[str, Any]:
             raise DomainError(_("金额格式不正确。"), field=field)
     if cleaned["amount"] < 0:
         raise DomainError(_("金额不能为负数。"), field="amount")
-    cleaned["state"] = _check_choice(
+    cleaned["state"] = check_choice(
         cleaned.get("state") or Transaction.State.COMPLETED, Transaction.State, "state"
     )
     cleaned["channel"] = (cleaned.get("channel") or "").strip()[:32]
@@ -271,7 +261,7 @@ def do_transaction_record(*, actor, customer: Customer, **fields: Any) -> Transa
 @transaction.atomic
 def do_win_back_record(*, actor, customer: Customer, outcome: str, note: str = ""):
     check_permission(actor, "customers.change_customer")
-    outcome = _check_choice(outcome, WinBackFollowUp.Outcome, "outcome")
+    outcome = check_choice(outcome, WinBackFollowUp.Outcome, "outcome")
     return WinBackFollowUp.objects.create(
         customer=customer, outcome=outcome, note=(note or "").strip(), author=actor
     )

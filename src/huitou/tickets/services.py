@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from huitou.accounts.models import Department, User
 from huitou.core.audit import do_audit_changes, do_audit_record
-from huitou.core.errors import ConflictError, DomainError, check_text
+from huitou.core.errors import ConflictError, DomainError, check_choice, check_text
 from huitou.core.numbering import next_number
 from huitou.core.permissions import check_permission
 from huitou.customers.models import Customer
@@ -34,16 +34,6 @@ UPDATABLE_FIELDS = {
     "subject",
     "description",
 }
-
-
-def _check_choice(value: Any, choices, field: str) -> str:
-    if value not in choices.values:
-        raise DomainError(
-            _("%(field)s 必须是 %(choices)s 之一。")
-            % {"field": field, "choices": ", ".join(choices.values)},
-            field=field,
-        )
-    return value
 
 
 def _check_subject(subject: str) -> str:
@@ -108,12 +98,12 @@ def do_ticket_create(
     check_permission(actor, "tickets.add_ticket")
     ticket = Ticket(
         customer=customer,
-        channel=_check_choice(channel, Channel, "channel"),
-        type=_check_choice(type, TicketType, "type"),
-        direction=_check_choice(direction, Direction, "direction"),
+        channel=check_choice(channel, Channel, "channel"),
+        type=check_choice(type, TicketType, "type"),
+        direction=check_choice(direction, Direction, "direction"),
         subject=_check_subject(subject),
         description=check_text((description or "").strip(), field="description"),
-        priority=_check_choice(priority, Priority, "priority"),
+        priority=check_choice(priority, Priority, "priority"),
         department=department,
         assignee=assignee,
         contact_name=check_text((contact_name or "").strip(), field="contact_name", max_length=100),
@@ -194,7 +184,7 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
         ticket.assignee = changes["assignee"]
     for field, choices in (("priority", Priority), ("type", TicketType)):
         if field in changes and changes[field] != getattr(ticket, field):
-            new = _check_choice(changes[field], choices, field)
+            new = check_choice(changes[field], choices, field)
             diffs.append((field, getattr(ticket, field), new))
             setattr(ticket, field, new)
     if "subject" in changes and _check_subject(changes["subject"]) != ticket.subject:
@@ -206,7 +196,7 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
         diffs.append(("description", ticket.description, changes["description"] or ""))
         ticket.description = changes["description"] or ""
     if "status" in changes and changes["status"] != ticket.status:
-        new_status = _check_choice(changes["status"], Status, "status")
+        new_status = check_choice(changes["status"], Status, "status")
         old_status = ticket.status
         reopened = _apply_status(ticket, new_status, now) == "reopened"
         diffs.append(("status", old_status, new_status))
