@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from huitou.core.errors import DomainError
@@ -103,10 +105,14 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+@lru_cache(maxsize=64)
+def _labels(choices, language: str) -> dict[str, str]:
+    return {str(label): code for code, label in choices.choices}
+
+
 def _choice(value: str, choices) -> str:
-    """Accept a code ("current") or its Chinese label ("现实客户")."""
-    by_label = {str(label): code for code, label in choices.choices}
-    return by_label.get(value, value)
+    """Accept a code ("current") or its label ("现实客户"); labels are looked up once."""
+    return _labels(choices, get_language() or "").get(value, value)
 
 
 def check_header(header: set[str], required: list[str]) -> None:

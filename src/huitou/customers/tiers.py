@@ -113,12 +113,15 @@ def do_tier_recompute(*, now: datetime | None = None, actor=None) -> dict[str, i
     computed.update(active_overrides(now=now))
     current = dict(Customer.objects.values_list("pk", "tier"))
     changed = [pk for pk, tier in computed.items() if current.get(pk) != tier]
-    for start in range(0, len(changed), BATCH):
-        chunk = changed[start : start + BATCH]
-        Customer.objects.bulk_update(
-            [Customer(pk=pk, tier=computed[pk], updated_at=now) for pk in chunk],
-            ["tier", "updated_at"],
-        )
+    # One plain UPDATE per tier and batch: bulk_update's CASE WHEN per row was the hot spot.
+    by_tier: dict[str, list[int]] = {}
+    for pk in changed:
+        by_tier.setdefault(computed[pk], []).append(pk)
+    for tier, pks in by_tier.items():
+        for start in range(0, len(pks), BATCH):
+            Customer.objects.filter(pk__in=pks[start : start + BATCH]).update(
+                tier=tier, updated_at=now
+            )
     TierChange.objects.bulk_create(
         [
             TierChange(
