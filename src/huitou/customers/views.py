@@ -16,10 +16,11 @@ from huitou.core.pagination import paginate_queryset, querystring_without_page
 from huitou.core.permissions import check_permission
 from huitou.tickets.selectors import ticket_list
 
+from .cleansing import data_quality_report, do_customer_merge, duplicate_groups, merge_preview
 from .exporting import CUSTOMER_EXPORT_COLUMNS, customer_rows, to_csv, to_xlsx
 from .forms import CustomerFilterForm, CustomerForm, ImportForm, WinBackForm
 from .import_jobs import do_import_job_create
-from .models import CustomerRFM, ImportJob, Tag, TierPolicy, TierRule
+from .models import Customer, CustomerRFM, ImportJob, Tag, TierPolicy, TierRule
 from .personality import service_guidance
 from .qualification import qualification_strategy
 from .selectors import access_customer, customer_list
@@ -88,6 +89,44 @@ def import_jobs_view(request):
             return redirect("customers:import_job", job_id=job.pk)
     jobs = ImportJob.objects.select_related("created_by")[:20]
     return render(request, "customers/imports.html", {"form": form, "jobs": jobs})
+
+
+@login_required
+@require_GET
+def cleansing_view(request):
+    """Duplicate groups to review and merge, and the invalid or incomplete records."""
+    check_permission(request.user, "tickets.assign_ticket")
+    groups = duplicate_groups()
+    numbers = {number for group in groups for number in group["numbers"]}
+    by_number = {c.number: c for c in Customer.objects.filter(number__in=numbers)}
+    for group in groups:
+        group["customers"] = [by_number[n] for n in group["numbers"] if n in by_number]
+    return render(
+        request, "customers/cleansing.html", {"groups": groups, "quality": data_quality_report()}
+    )
+
+
+@login_required
+def merge_view(request, customer_id: int, duplicate_id: int):
+    """GET previews what a merge would move; POST merges."""
+    check_permission(request.user, "tickets.assign_ticket")
+    survivor = access_customer(user=request.user, customer_id=customer_id)
+    duplicate = access_customer(user=request.user, customer_id=duplicate_id)
+    try:
+        if request.method == "POST":
+            do_customer_merge(actor=request.user, survivor=survivor, duplicate=duplicate)
+            messages.success(
+                request,
+                _("已把 %(dup)s 合并到 %(survivor)s。")
+                % {"dup": duplicate.number, "survivor": survivor.number},
+            )
+            return redirect("customers:detail", customer_id=survivor.pk)
+        preview = merge_preview(survivor=survivor, duplicate=duplicate)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("customers:cleansing")
+    context = {"survivor": survivor, "duplicate": duplicate, "preview": preview}
+    return render(request, "customers/merge_preview.html", context)
 
 
 @login_required

@@ -144,3 +144,31 @@ def test_merge_through_the_api_with_preview(api_as):
     assert (
         api_as(UserFactory(role="agent")).get("customers/cleansing/duplicates").status_code == 403
     )
+
+
+@pytest.mark.django_db
+def test_cleansing_page_previews_and_merges(client):
+    from django.urls import reverse
+
+    client.force_login(UserFactory(role="supervisor"))
+    survivor = CustomerFactory(phone="13800138000", name="王芳")
+    duplicate = CustomerFactory(phone="+86 138 0013 8000", name="王小姐")
+    TicketFactory(customer=duplicate)
+    page = client.get(reverse("customers:cleansing")).content.decode()
+    merge_url = reverse("customers:merge", args=[survivor.pk, duplicate.pk])
+    assert merge_url in page
+    preview = client.get(merge_url).content.decode()
+    assert "工单：1" in preview
+    assert Customer.objects.get(pk=duplicate.pk).merged_into is None
+    response = client.post(merge_url)
+    assert response.status_code == 302
+    assert survivor.tickets.count() == 1
+    assert Customer.objects.get(pk=duplicate.pk).merged_into == survivor
+
+
+@pytest.mark.django_db
+def test_agents_cannot_open_the_cleansing_page(client):
+    from django.urls import reverse
+
+    client.force_login(UserFactory(role="agent"))
+    assert client.get(reverse("customers:cleansing")).status_code == 403
