@@ -12,11 +12,12 @@ from huitou.core.pagination import ApiPagination
 from huitou.core.permissions import check_permission
 
 from .cleansing import data_quality_report, do_customer_merge, duplicate_groups, merge_preview
-from .models import CustomerRFM, LossReason
+from .models import CustomerRFM, LossReason, TagRule
 from .personality import service_guidance
 from .qualification import qualification_strategy
 from .selectors import access_customer, customer_list
 from .services import do_customer_create, do_customer_update, do_transaction_record
+from .tagging import do_manual_tag, do_manual_tag_remove, do_tag_rule_save
 from .tiers import do_tier_override
 
 router = Router(tags=["customers"])
@@ -245,6 +246,39 @@ def cleansing_quality(request):
     return data_quality_report()
 
 
+class TagIn(Schema):
+    name: str
+    weight: float = 1.0
+
+
+class TagRuleIn(Schema):
+    name: str
+    conditions: list[dict]
+    match: Literal["all", "any"] = "all"
+    weight: float = Field(1.0, gt=0, le=10)
+
+
+class TagRuleOut(Schema):
+    id: int
+    name: str = Field(alias="tag.name")
+    conditions: list[dict]
+    match: str
+    weight: float
+    active: bool
+
+
+@router.get("/tag-rules", response=list[TagRuleOut])
+def tag_rules_list(request):
+    check_permission(request.user, "customers.view_customer")
+    return list(TagRule.objects.select_related("tag"))
+
+
+@router.post("/tag-rules", response={201: TagRuleOut})
+def tag_rules_save(request, payload: TagRuleIn):
+    """Create or replace a rule tag; customers get it at the next tag recompute."""
+    return Status(201, do_tag_rule_save(actor=request.user, **payload.dict()))
+
+
 @router.get("/loss-reasons", response=list[LossReasonOut])
 def loss_reasons_list(request):
     return list(LossReason.objects.filter(active=True))
@@ -286,6 +320,20 @@ def transactions_create(request, customer_id: int, payload: TransactionIn):
     return Status(
         201, do_transaction_record(actor=request.user, customer=customer, **payload.dict())
     )
+
+
+@router.post("/{customer_id}/tags", response={201: CustomerTagOut})
+def customer_tags_add(request, customer_id: int, payload: TagIn):
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    link = do_manual_tag(actor=request.user, customer=customer, **payload.dict())
+    return Status(201, link)
+
+
+@router.delete("/{customer_id}/tags/{name}", response={204: None})
+def customer_tags_remove(request, customer_id: int, name: str):
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    do_manual_tag_remove(actor=request.user, customer=customer, name=name)
+    return Status(204, None)
 
 
 @router.post("/{customer_id}/merge", response=dict)

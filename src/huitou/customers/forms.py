@@ -50,6 +50,11 @@ class WinBackForm(forms.Form):
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("导入内容"), choices=ImportJob.Kind.choices)
     file = forms.FileField(label=_("文件（CSV 或 XLSX）"))
+    mapping = forms.CharField(
+        label=_("列映射（可选）"),
+        required=False,
+        help_text=_("文件列=字段，用逗号分隔，例如：手机号码=phone, 客户名=name"),
+    )
     dry_run = forms.BooleanField(label=_("只检查不导入"), required=False)
     skip_bad = forms.BooleanField(label=_("跳过错误行，导入其余行"), required=False)
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from huitou.core.errors import DomainError
 from huitou.core.permissions import check_permission
 
-from .importing import do_customers_import, do_transactions_import
+from .importing import do_customers_import, do_transactions_import, parse_mapping
 from .models import ImportJob
 
 ALLOWED_SUFFIXES = {".csv", ".xlsx"}
@@ -26,13 +26,20 @@ def import_dir() -> Path:
 
 @transaction.atomic
 def do_import_job_create(
-    *, actor, kind: str, uploaded, dry_run: bool = False, skip_bad: bool = False
+    *,
+    actor,
+    kind: str,
+    uploaded,
+    dry_run: bool = False,
+    skip_bad: bool = False,
+    mapping: str = "",
 ) -> ImportJob:
     """Store the upload and queue the job; the worker starts once this transaction commits."""
     check_permission(actor, "customers.add_customer")
     check_permission(actor, "tickets.assign_ticket")  # bulk changes: supervisors and admins
     if kind not in ImportJob.Kind.values:
         raise DomainError(_("导入类型不正确。"), field="kind")
+    columns = parse_mapping(mapping)
     suffix = Path(uploaded.name or "").suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         raise DomainError(_("只支持 CSV 和 XLSX 文件。"), field="file")
@@ -46,6 +53,7 @@ def do_import_job_create(
         kind=kind,
         file_name=Path(uploaded.name).name[:200],
         stored_path=str(stored),
+        mapping=columns,
         dry_run=dry_run,
         skip_bad=skip_bad,
         created_by=actor,
@@ -75,6 +83,7 @@ def do_import_job_run(*, job_id: int) -> None:
             dry_run=job.dry_run,
             skip_bad=job.skip_bad,
             progress=progress,
+            mapping=job.mapping,
         ).as_dict()
         status = ImportJob.Status.DONE
     except DomainError as error:

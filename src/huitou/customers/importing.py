@@ -72,8 +72,62 @@ class ImportReport:
         }
 
 
-def read_rows(path: Path) -> Iterator[dict[str, str]]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file as dicts keyed by header."""
+# Column mapping: Chinese headers that mean our columns; an explicit mapping adds to these.
+HEADER_ALIASES = {
+    "客户编号": "number",
+    "外部编号": "external_id",
+    "姓名": "name",
+    "名称": "name",
+    "客户名称": "name",
+    "电话": "phone",
+    "手机": "phone",
+    "手机号": "phone",
+    "邮箱": "email",
+    "电子邮件": "email",
+    "类型": "kind",
+    "客户类型": "kind",
+    "阶段": "stage",
+    "生命周期阶段": "stage",
+    "等级": "tier",
+    "价值等级": "tier",
+    "城市": "city",
+    "地址": "address",
+    "证件号码": "id_number",
+    "备注": "note",
+    "流失原因": "loss_reason",
+    "客户": "customer",
+    "交易时间": "time",
+    "时间": "time",
+    "产品": "product",
+    "数量": "quantity",
+    "金额": "amount",
+    "利润": "profit",
+    "渠道": "channel",
+    "订单状态": "state",
+    "状态": "state",
+}
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """ "手机号码=phone, 客户名=name" → {"手机号码": "phone", "客户名": "name"}."""
+    mapping = {}
+    for pair in filter(None, (part.strip() for part in (text or "").split(","))):
+        source, _sep, target = pair.partition("=")
+        if not _sep or not source.strip() or not target.strip():
+            raise DomainError(_("列映射格式应为 文件列=字段，用逗号分隔。"), field="mapping")
+        mapping[source.strip().lower()] = target.strip().lower()
+    return mapping
+
+
+def read_rows(path: Path, mapping: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
+    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file as dicts keyed by our column
+    names: headers are mapped through `mapping`, then the Chinese aliases."""
+    rename = {**HEADER_ALIASES, **(mapping or {})}
+    for row in _read_raw_rows(path):
+        yield {rename.get(key, key): value for key, value in row.items()}
+
+
+def _read_raw_rows(path: Path) -> Iterator[dict[str, str]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -124,9 +178,15 @@ def check_header(header: set[str], required: list[str]) -> None:
 
 
 def do_customers_import(
-    *, actor, path: Path, dry_run: bool = False, skip_bad: bool = False, progress=None
+    *,
+    actor,
+    path: Path,
+    dry_run: bool = False,
+    skip_bad: bool = False,
+    progress=None,
+    mapping: dict[str, str] | None = None,
 ) -> ImportReport:
-    rows = list(read_rows(path))
+    rows = list(read_rows(path, mapping))
     check_header(set(rows[0]) if rows else set(), ["name"])
     report = ImportReport(dry_run=dry_run)
     by_number = {
@@ -290,9 +350,15 @@ def _parse_time(value: str) -> datetime:
 
 
 def do_transactions_import(
-    *, actor, path: Path, dry_run: bool = False, skip_bad: bool = False, progress=None
+    *,
+    actor,
+    path: Path,
+    dry_run: bool = False,
+    skip_bad: bool = False,
+    progress=None,
+    mapping: dict[str, str] | None = None,
 ) -> ImportReport:
-    rows = list(read_rows(path))
+    rows = list(read_rows(path, mapping))
     check_header(set(rows[0]) if rows else set(), ["customer", "time", "product", "amount"])
     report = ImportReport(dry_run=dry_run)
     keys = {row.get("customer", "") for row in rows}

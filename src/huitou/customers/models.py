@@ -461,6 +461,7 @@ class ImportJob(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     file_name = models.CharField(_("文件名"), max_length=200)
     stored_path = models.CharField(max_length=500, editable=False)
+    mapping = models.JSONField(_("列映射"), default=dict, blank=True)
     dry_run = models.BooleanField(_("只检查不导入"), default=False)
     skip_bad = models.BooleanField(_("跳过错误行"), default=False)
     status = models.CharField(

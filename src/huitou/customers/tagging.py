@@ -280,3 +280,14 @@ def do_rfm_recompute(*, now: datetime | None = None) -> dict[str, int]:
         _sync_links(tag=tag, wanted=wanted, source=TagSource.STATISTICAL)
         counts[segment] = len(wanted)
     return counts
+
+
+@transaction.atomic
+def do_manual_tag_remove(*, actor, customer: Customer, name: str) -> None:
+    """Remove a manual tag; computed tags go only when their job no longer finds them."""
+    check_permission(actor, "customers.change_customer")
+    deleted, _rows = CustomerTag.objects.filter(
+        customer=customer, tag__name=name, source=TagSource.MANUAL
+    ).delete()
+    if not deleted:
+        raise DomainError(_("该客户没有这个手工标签。"), field="name")

@@ -82,6 +82,7 @@ def import_jobs_view(request):
                 uploaded=form.cleaned_data["file"],
                 dry_run=form.cleaned_data["dry_run"],
                 skip_bad=form.cleaned_data["skip_bad"],
+                mapping=form.cleaned_data["mapping"],
             )
         except DomainError as error:
             add_domain_error(form, error)

@@ -121,3 +121,30 @@ def test_get_customer_shows_tags_with_their_source_and_tag_filter(api):
     assert body["rfm"]["frequency"] == 1
     ids = {c["id"] for c in api.get("customers", tag="爱砍价").json()["items"]}
     assert ids == {customer.pk} and other.pk not in ids
+
+
+@pytest.mark.django_db
+def test_manual_tags_and_tag_rules_through_the_api(api, api_as):
+    customer = CustomerFactory(city="上海")
+    added = api.post(f"customers/{customer.pk}/tags", {"name": "爱砍价", "weight": 2})
+    assert added.status_code == 201 and added.json()["source"] == "manual"
+    admin_api = api_as(UserFactory(role="admin"))
+    rule = admin_api.post(
+        "customers/tag-rules",
+        {"name": "上海客户", "conditions": [{"field": "city", "op": "eq", "value": "上海"}]},
+    )
+    assert rule.status_code == 201, rule.content
+    bad = admin_api.post(
+        "customers/tag-rules",
+        {"name": "坏规则", "conditions": [{"field": "x", "op": "eq", "value": 1}]},
+    )
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "conditions"
+    assert api.post("customers/tag-rules", {"name": "x", "conditions": []}).status_code == 403
+    from huitou.customers.tagging import do_rule_tags_apply
+
+    do_rule_tags_apply()
+    names = {t["name"] for t in api.get(f"customers/{customer.pk}").json()["tags"]}
+    assert names == {"爱砍价", "上海客户"}
+    assert api.delete(f"customers/{customer.pk}/tags/爱砍价").status_code == 204
+    assert api.delete(f"customers/{customer.pk}/tags/爱砍价").status_code == 422
+    assert api.delete(f"customers/{customer.pk}/tags/上海客户").status_code == 422  # computed

@@ -187,3 +187,27 @@ def test_agents_cannot_export(client):
     client.force_login(UserFactory(role="agent"))
     assert client.get("/customers/export.csv").status_code == 403
     assert client.get("/customers/export.pdf").status_code == 404
+
+
+@pytest.mark.django_db
+def test_chinese_headers_and_an_explicit_column_mapping(tmp_path):
+    from huitou.customers.importing import parse_mapping
+
+    path = write(
+        tmp_path,
+        "中文表头.csv",
+        "姓名,手机号码,邮箱,客户类型,阶段,外部编号\n孙丽,13700001111,sl@example.com,个人,现实客户,K-1\n",
+    )
+    report = do_customers_import(actor=None, path=path, mapping=parse_mapping("手机号码=phone"))
+    assert (report.created, report.errors) == (1, [])
+    customer = Customer.objects.get(external_id="K-1")
+    assert (customer.name, customer.phone, customer.stage) == ("孙丽", "13700001111", "current")
+
+
+def test_bad_mapping_is_rejected():
+    from huitou.core.errors import DomainError
+    from huitou.customers.importing import parse_mapping
+
+    with pytest.raises(DomainError) as error:
+        parse_mapping("手机号码")
+    assert error.value.field == "mapping"

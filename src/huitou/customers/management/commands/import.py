@@ -7,7 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from huitou.accounts.models import User
 from huitou.core.errors import DomainError
-from huitou.customers.importing import do_customers_import, do_transactions_import
+from huitou.customers.importing import (
+    do_customers_import,
+    do_transactions_import,
+    parse_mapping,
+)
 
 
 class Command(BaseCommand):
@@ -21,8 +25,11 @@ class Command(BaseCommand):
             "--skip-bad", action="store_true", help="import the good rows even if some are bad"
         )
         parser.add_argument("--user", default="", help="whose name the import runs under")
+        parser.add_argument(
+            "--map", default="", help='column mapping, e.g. "手机号码=phone,客户名=name"'
+        )
 
-    def handle(self, *args, kind, file, dry_run, skip_bad, user, **options):
+    def handle(self, *args, kind, file, dry_run, skip_bad, user, map, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {file}")
@@ -31,7 +38,13 @@ class Command(BaseCommand):
             raise CommandError(f"no such user: {user}")
         run = do_customers_import if kind == "customers" else do_transactions_import
         try:
-            report = run(actor=actor, path=path, dry_run=dry_run, skip_bad=skip_bad)
+            report = run(
+                actor=actor,
+                path=path,
+                dry_run=dry_run,
+                skip_bad=skip_bad,
+                mapping=parse_mapping(map),
+            )
         except DomainError as error:
             raise CommandError(error.message) from None
         for error in report.errors:
