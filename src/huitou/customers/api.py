@@ -3,8 +3,11 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from huitou.core.errors import DomainError
@@ -12,13 +15,14 @@ from huitou.core.pagination import ApiPagination
 from huitou.core.permissions import check_permission
 
 from .cleansing import data_quality_report, do_customer_merge, duplicate_groups, merge_preview
-from .models import CustomerRFM, LossReason, TagRule
+from .import_jobs import do_import_job_create
+from .models import CustomerRFM, ImportJob, LossReason, TagRule
 from .personality import service_guidance
 from .qualification import qualification_strategy
 from .selectors import access_customer, customer_list
 from .services import do_customer_create, do_customer_update, do_transaction_record
 from .tagging import do_manual_tag, do_manual_tag_remove, do_tag_rule_save
-from .tiers import do_tier_override
+from .tiers import do_tier_override, tier_distribution
 
 router = Router(tags=["customers"])
 
@@ -277,6 +281,58 @@ def tag_rules_list(request):
 def tag_rules_save(request, payload: TagRuleIn):
     """Create or replace a rule tag; customers get it at the next tag recompute."""
     return Status(201, do_tag_rule_save(actor=request.user, **payload.dict()))
+
+
+class ImportJobOut(Schema):
+    id: int
+    kind: str
+    file_name: str
+    status: str
+    dry_run: bool
+    skip_bad: bool
+    processed_rows: int
+    total_rows: int
+    percent: int
+    report: dict
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@router.post("/imports", response={201: ImportJobOut})
+def imports_create(
+    request,
+    kind: Form[Literal["customers", "transactions"]],
+    file: File[UploadedFile],
+    dry_run: Form[bool] = False,
+    skip_bad: Form[bool] = False,
+    mapping: Form[str] = "",
+):
+    """Upload a CSV/XLSX file; the worker imports it. Poll GET /imports/{id} for progress."""
+    job = do_import_job_create(
+        actor=request.user,
+        kind=kind,
+        uploaded=file,
+        dry_run=dry_run,
+        skip_bad=skip_bad,
+        mapping=mapping,
+    )
+    return Status(201, job)
+
+
+@router.get("/imports/{job_id}", response=ImportJobOut)
+def imports_get(request, job_id: int):
+    check_permission(request.user, "tickets.assign_ticket")
+    return get_object_or_404(ImportJob, pk=job_id)
+
+
+@router.get("/tiers/distribution", response=dict)
+def tiers_distribution(request, at: datetime | None = None):
+    """How many customers were in each tier at `at` (default now)."""
+    check_permission(request.user, "customers.view_customer")
+    moment = at or timezone.now()
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return tier_distribution(moment=moment)
 
 
 @router.get("/loss-reasons", response=list[LossReasonOut])

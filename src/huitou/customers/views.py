@@ -194,6 +194,7 @@ def customer_detail_view(request, customer_id: int):
         "tier_history": customer.tier_changes.order_by("-effective_at", "-id")[:20],
         "tags": customer.tag_links.select_related("tag").order_by("source", "-weight"),
         "win_backs": customer.win_backs.select_related("author")[:20],
+        "tier_policy": TierPolicy.objects.filter(tier=customer.tier).first(),
         "win_back_form": WinBackForm(),
         "rfm": CustomerRFM.objects.filter(customer=customer).first(),
         "can_edit": request.user.has_perm("customers.change_customer"),

@@ -85,3 +85,26 @@ def test_wrong_file_type_is_a_form_error(supervisor_client):
 def test_agents_cannot_import(client):
     client.force_login(UserFactory(role="agent"))
     assert client.get(reverse("customers:imports")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_import_through_the_api(api_as, django_capture_on_commit_callbacks):
+    from huitou.accounts.services import do_token_create
+
+    supervisor = UserFactory(role="supervisor")
+    _token, raw = do_token_create(user=supervisor)
+    from django.test import Client
+
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/customers/imports",
+            {"kind": "customers", "file": SimpleUploadedFile("c.csv", GOOD.encode())},
+        )
+    assert response.status_code == 201, response.content
+    job = client.get(f"/api/v1/customers/imports/{response.json()['id']}").json()
+    assert (job["status"], job["report"]["created"], job["percent"]) == ("done", 2, 100)
+    distribution = client.get("/api/v1/customers/tiers/distribution").json()
+    assert sum(distribution.values()) == 2
+    agent_api = api_as(UserFactory(role="agent"))
+    assert agent_api.get(f"customers/imports/{job['id']}").status_code == 403

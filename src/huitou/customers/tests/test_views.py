@@ -148,3 +148,12 @@ def test_lost_card_logs_win_back_follow_ups(client):
     assert response.status_code == 302
     html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
     assert "愿意听新的延保方案" in html and "有意向" in html
+
+
+@pytest.mark.django_db
+def test_customer_360_shows_the_tier_visit_standard(client):
+    client.force_login(UserFactory(role="agent"))
+    customer = CustomerFactory(tier="A")
+    html = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    care = html.split('id="care-section"')[1]
+    assert "年度回访标准：24 次" in care
