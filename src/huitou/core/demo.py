@@ -34,6 +34,7 @@ from huitou.tickets.models import Channel, Direction, Message, Priority, Status,
 from huitou.tickets.services import do_message_add, do_ticket_create, do_ticket_update
 
 from . import demo_phrases as ph
+from .demo_archive import load_demo_purchases, run_archive_jobs
 from .models import AuditEntry
 
 SEED = 2026
@@ -424,8 +425,11 @@ def database_is_empty() -> bool:
 def load_demo(*, scale: float = 1.0) -> dict[str, int]:
     """Create the demo dataset in one transaction; returns how many rows of each kind exist."""
     plan = plan_demo(scale=scale)
+    now = timezone.now()
     with transaction.atomic():
-        _Loader(timezone.now()).load(plan)
+        _Loader(now).load(plan)
+        load_demo_purchases(customers=list(Customer.objects.order_by("pk")), now=now)
+        run_archive_jobs(now=now)
     return {
         "departments": Department.objects.count(),
         "users": User.objects.count(),
