@@ -187,9 +187,11 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
             new = check_choice(changes[field], choices, field)
             diffs.append((field, getattr(ticket, field), new))
             setattr(ticket, field, new)
-    if "subject" in changes and _check_subject(changes["subject"]) != ticket.subject:
-        diffs.append(("subject", ticket.subject, _check_subject(changes["subject"])))
-        ticket.subject = _check_subject(changes["subject"])
+    if "subject" in changes:
+        subject = _check_subject(changes["subject"])
+        if subject != ticket.subject:
+            diffs.append(("subject", ticket.subject, subject))
+            ticket.subject = subject
     if "description" in changes:
         check_text(changes["description"] or "", field="description")
     if "description" in changes and (changes["description"] or "") != ticket.description:
