@@ -12,7 +12,7 @@ from .services import do_department_create, do_user_create
 
 router = Router(tags=["accounts"])
 
-RoleName = Literal["agent", "supervisor", "qa", "handler", "admin"]
+RoleName = Literal["agent", "supervisor", "manager", "qa", "handler", "admin"]
 
 
 class DepartmentIn(Schema):

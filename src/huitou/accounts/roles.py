@@ -7,13 +7,14 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     AGENT = "agent", _("客服坐席")
     SUPERVISOR = "supervisor", _("主管")
+    MANAGER = "manager", _("管理层")
     QA = "qa", _("质检员")
     HANDLER = "handler", _("责任部门处理人")
     ADMIN = "admin", _("管理员")
 
 
 # When a user is in several groups, the first match here is their role.
-ROLE_ORDER = [Role.ADMIN, Role.SUPERVISOR, Role.QA, Role.AGENT, Role.HANDLER]
+ROLE_ORDER = [Role.ADMIN, Role.SUPERVISOR, Role.MANAGER, Role.QA, Role.AGENT, Role.HANDLER]
 
 _AGENT = {
     "customers": ["view_customer", "add_customer", "change_customer"],
@@ -27,6 +28,7 @@ _AGENT = {
         "dispatch_ticket",
     ],
     "accounts": ["view_department"],
+    "complaints": ["view_complaint", "change_complaint", "handle_complaint"],
 }
 
 ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
@@ -35,17 +37,32 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
         **_AGENT,
         "tickets": [*_AGENT["tickets"], "assign_ticket"],
         "accounts": ["view_department", "view_user"],
+        "complaints": [
+            *_AGENT["complaints"],
+            "process_dispatch",
+            "view_complaint_analysis",
+            "acknowledge_crisis",
+        ],
+    },
+    # Management and the service-supervision department: read everything, analyse, alerts.
+    Role.MANAGER: {
+        "customers": ["view_customer"],
+        "tickets": ["view_ticket", "view_all_tickets"],
+        "accounts": ["view_department", "view_user"],
+        "complaints": ["view_complaint", "view_complaint_analysis", "acknowledge_crisis"],
     },
     Role.QA: {
         "customers": ["view_customer"],
         "tickets": ["view_ticket", "view_all_tickets", "add_message"],
         "accounts": ["view_department", "view_user"],
+        "complaints": ["view_complaint", "score_dispatch", "view_complaint_analysis"],
     },
     # Handlers see only their department's tickets: they lack view_all_tickets.
     Role.HANDLER: {
         "customers": ["view_customer"],
         "tickets": ["view_ticket", "change_ticket", "add_message", "reply_to_customer"],
         "accounts": ["view_department"],
+        "complaints": ["view_complaint", "process_dispatch"],
     },
     Role.ADMIN: "__all__",
 }

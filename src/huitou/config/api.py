@@ -67,12 +67,18 @@ def overflow(request, exc: OverflowError):
 
 def _register_routers() -> None:
     from huitou.accounts.api import router as accounts_router
+    from huitou.complaints.api import router as complaints_router
+    from huitou.core.api import router as notifications_router
     from huitou.customers.api import router as customers_router
+    from huitou.tickets.api import phrases_router
     from huitou.tickets.api import router as tickets_router
 
     api.add_router("/", accounts_router)
     api.add_router("/customers", customers_router)
     api.add_router("/tickets", tickets_router)
+    api.add_router("/complaints", complaints_router)
+    api.add_router("/phrases", phrases_router)
+    api.add_router("/notifications", notifications_router)
 
 
 _register_routers()

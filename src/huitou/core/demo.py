@@ -35,7 +35,9 @@ from huitou.tickets.services import do_message_add, do_ticket_create, do_ticket_
 
 from . import demo_phrases as ph
 from .demo_archive import load_demo_purchases, run_archive_jobs
+from .demo_complaints import ComplaintStory, backdate_complaints
 from .models import AuditEntry
+from .notifications import notification_emails_muted
 
 SEED = 2026
 DEMO_PASSWORD = "huitou-demo"
@@ -80,6 +82,7 @@ class TicketPlan:
     moment: float  # fraction of that day; today, of the part of it that has passed
     status: str  # the status the steps end in
     steps: tuple[Step, ...]
+    product: str = ""
 
 
 @dataclass(frozen=True)
@@ -313,6 +316,7 @@ def _plan_ticket(rng, index, customer: CustomerPlan, type_, channel, day, status
         moment=moment,
         status=status,
         steps=flow.plan(status, text, answer),
+        product=product,
     )
 
 
@@ -426,7 +430,7 @@ def load_demo(*, scale: float = 1.0) -> dict[str, int]:
     """Create the demo dataset in one transaction; returns how many rows of each kind exist."""
     plan = plan_demo(scale=scale)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), notification_emails_muted():
         _Loader(now).load(plan)
         load_demo_purchases(customers=list(Customer.objects.order_by("pk")), now=now)
         run_archive_jobs(now=now)
@@ -448,6 +452,7 @@ class _Loader:
         self.tickets: list[Ticket] = []
         self.messages: list[Message] = []
         self.entries: list[AuditEntry] = []
+        self.complaint_stamps: list = []
 
     def load(self, plan: DemoPlan) -> None:
         departments = {
@@ -497,6 +502,7 @@ class _Loader:
         )
         Message.objects.bulk_update(self.messages, ["created_at"], batch_size=500)
         AuditEntry.objects.bulk_update(self.entries, ["created_at"], batch_size=500)
+        backdate_complaints(stamps=self.complaint_stamps, now=self.now)
 
     def step_times(self, plan: TicketPlan) -> list[datetime]:
         """When the ticket came in, then when each step happened; never in the future."""
@@ -539,6 +545,17 @@ class _Loader:
             assignee=self.users.get(plan.assignee),
             **plan.fields,
         )
+        story = None
+        if ticket.type == TicketType.COMPLAINT:
+            story = ComplaintStory(
+                ticket=ticket,
+                plan=plan,
+                users=self.users,
+                departments=self.departments,
+                rng=random.Random(ticket.number),
+                now=self.now,
+            )
+            story.opened(times[0])
         stamps = {"first_response_at": None, "resolved_at": None, "closed_at": None}
         for index, step in enumerate(plan.steps, start=1):
             at = times[index]
@@ -562,6 +579,10 @@ class _Loader:
                     stamps["first_response_at"] = at
                 continue
             changes = dict(step.changes)
+            if story is not None:  # status and department move through the complaint flow
+                changes = story.on_update(actor=actor, changes=changes, at=at)
+                if not changes:
+                    continue
             if "assignee" in changes:
                 changes["assignee"] = self.users.get(changes["assignee"])
             if "department" in changes:
@@ -576,6 +597,9 @@ class _Loader:
                 stamps["resolved_at"] = stamps["resolved_at"] or at
             elif status == Status.OPEN:
                 stamps["resolved_at"] = stamps["closed_at"] = None
+        if story is not None:
+            story.finish(times=times, marks=marks, last_entry_id=self.last_entry_id)
+            self.complaint_stamps.extend(story.stamps)
         self.tickets.append(
             Ticket(pk=ticket.pk, created_at=times[0], updated_at=times[-1], **stamps)
         )

@@ -21,6 +21,7 @@ DEPARTMENTS = {
 DEMO_USERS = [
     ("admin", "admin", None, "周建华"),
     ("supervisor", "supervisor", "客服中心", "刘海燕"),
+    ("manager", "manager", None, "何振东"),
     ("agent1", "agent", "客服中心", "陈静"),
     ("agent2", "agent", "客服中心", "王磊"),
     ("agent3", "agent", "客服中心", "李婷婷"),

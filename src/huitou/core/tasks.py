@@ -1,7 +1,7 @@
 import socket
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, on_startup
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from .services import do_worker_heartbeat
 
@@ -21,3 +21,10 @@ def heartbeat_on_startup() -> None:
 @db_periodic_task(crontab(minute="*"))
 def worker_heartbeat() -> None:
     do_worker_heartbeat(name=worker_name())
+
+
+@db_task(retries=3, retry_delay=60)
+def send_notification_emails(notification_ids: list[int]) -> None:
+    from .notifications import do_notification_emails_send
+
+    do_notification_emails_send(notification_ids=notification_ids)

@@ -12,6 +12,7 @@ from huitou.core.pagination import ApiPagination
 from huitou.core.permissions import check_permission
 from huitou.customers.selectors import access_customer
 
+from .phrases import forbidden_phrases_in, forbidden_warning, standard_phrases_for
 from .selectors import access_ticket, ticket_list, ticket_messages
 from .services import do_message_add, do_ticket_create, do_ticket_update
 
@@ -96,6 +97,7 @@ class TicketFilters(Schema):
 class MessageIn(Schema):
     body: str
     public: bool = True
+    confirm_forbidden: bool = False
 
 
 class MessageOut(Schema):
@@ -183,6 +185,64 @@ def messages_list(request, ticket_id: int):
 def messages_add(request, ticket_id: int, payload: MessageIn):
     ticket = access_ticket(user=request.user, ticket_id=ticket_id)
     message = do_message_add(
-        actor=request.user, ticket=ticket, body=payload.body, public=payload.public
+        actor=request.user,
+        ticket=ticket,
+        body=payload.body,
+        public=payload.public,
+        confirm_forbidden=payload.confirm_forbidden,
     )
     return Status(201, message)
+
+
+phrases_router = Router(tags=["phrases"])
+
+
+class PhraseCheckIn(Schema):
+    text: str
+
+
+class ForbiddenHitOut(Schema):
+    phrase: str
+    kind: str
+    kind_label: str
+    suggestion: str
+
+
+class PhraseCheckOut(Schema):
+    ok: bool
+    warning: str
+    matches: list[ForbiddenHitOut]
+
+
+class StandardPhraseOut(Schema):
+    id: int
+    title: str
+    text: str
+
+
+class PhraseGroupOut(Schema):
+    category: str
+    label: str
+    phrases: list[StandardPhraseOut]
+
+
+@phrases_router.post("/check", response=PhraseCheckOut)
+def phrases_check(request, payload: PhraseCheckIn):
+    """Forbidden phrases (服务忌语) in a draft reply, so the agent is warned before sending."""
+    check_permission(request.user, "tickets.add_message")
+    hits = forbidden_phrases_in(payload.text[:20000])
+    return {
+        "ok": not hits,
+        "warning": forbidden_warning(hits) if hits else "",
+        "matches": [hit.__dict__ for hit in hits],
+    }
+
+
+class PhraseTicketQuery(Schema):
+    ticket: int = Field(ge=1, le=MAX_ID)
+
+
+@phrases_router.get("/standard", response=list[PhraseGroupOut])
+def phrases_standard(request, query: Query[PhraseTicketQuery]):
+    """Standard phrases by category, with the ticket's values filled in."""
+    return standard_phrases_for(access_ticket(user=request.user, ticket_id=query.ticket))

@@ -153,3 +153,86 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket.number}: {self.body[:30]}"
+
+
+class PhraseCategory(models.TextChoices):
+    """The ten kinds of service phrases (服务标准用语) [003]."""
+
+    GREETING = "greeting", _("问候")
+    WELCOME = "welcome", _("迎送")
+    REQUEST = "request", _("请托")
+    THANKS = "thanks", _("致谢")
+    INQUIRY = "inquiry", _("征询")
+    ANSWER = "answer", _("应答")
+    PRAISE = "praise", _("赞赏")
+    CONGRATULATION = "congratulation", _("祝贺")
+    DECLINING = "declining", _("推脱")
+    APOLOGY = "apology", _("道歉")
+
+
+class StandardPhrase(models.Model):
+    """A canned reply. {客户称呼}, {工单号} and {承诺日期} are filled in from the ticket."""
+
+    category = models.CharField(_("类别"), max_length=16, choices=PhraseCategory.choices)
+    title = models.CharField(_("标题"), max_length=50)
+    body = models.TextField(_("内容"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("标准用语")
+        verbose_name_plural = _("标准用语")
+        ordering = ["category", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} · {self.title}"
+
+
+class ForbiddenPhrase(models.Model):
+    """A service taboo (服务忌语) [000, 003]: replies containing it are warned about and counted."""
+
+    class Kind(models.TextChoices):
+        CONTEMPT = "contempt", _("蔑视")
+        IMPATIENCE = "impatience", _("烦躁")
+        NEGATION = "negation", _("否定")
+        PROVOCATION = "provocation", _("斗气")
+
+    phrase = models.CharField(_("忌语"), max_length=100, unique=True)
+    kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
+    suggestion = models.CharField(_("建议说法"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("服务忌语")
+        verbose_name_plural = _("服务忌语")
+        ordering = ["kind", "id"]
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+class ForbiddenPhraseUse(models.Model):
+    """A reply sent although it contained a forbidden phrase: the agent was warned and went on."""
+
+    message = models.ForeignKey(
+        Message, verbose_name=_("消息"), on_delete=models.CASCADE, related_name="forbidden_uses"
+    )
+    phrase = models.ForeignKey(
+        ForbiddenPhrase, verbose_name=_("忌语"), on_delete=models.PROTECT, related_name="uses"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("坐席"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("忌语使用记录")
+        verbose_name_plural = _("忌语使用记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}: {self.phrase}"

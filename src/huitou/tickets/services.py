@@ -12,7 +12,16 @@ from huitou.core.numbering import next_number
 from huitou.core.permissions import check_permission
 from huitou.customers.models import Customer
 
-from .models import Channel, Direction, Message, Priority, Status, Ticket, TicketType
+from .models import (
+    Channel,
+    Direction,
+    ForbiddenPhraseUse,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+    TicketType,
+)
 
 TICKET_NUMBER_PREFIX = "T"
 ASSIGNABLE_ROLES = {"agent", "supervisor", "handler", "admin"}
@@ -116,10 +125,32 @@ def do_ticket_create(
     ticket.number = next_number(prefix=TICKET_NUMBER_PREFIX)
     ticket.save()
     do_audit_record(obj=ticket, actor=actor, action="created", new=ticket.number)
+    if ticket.type == TicketType.COMPLAINT:
+        from huitou.complaints.services import do_complaint_open
+
+        do_complaint_open(actor=actor, ticket=ticket)
     return ticket
 
 
-def _apply_status(ticket: Ticket, new_status: str, now) -> str:
+def check_complaint_flow_fields(*, ticket: Ticket, changes: dict[str, Any]) -> None:
+    """A complaint's status and department move only through the complaint flow."""
+    if ticket.type != TicketType.COMPLAINT:
+        return
+    if "status" in changes and changes["status"] != ticket.status:
+        raise ConflictError(
+            _("投诉工单的状态由投诉流程推进：请使用当即答复、派单、答复客户、回访或重新打开。"),
+            field="status",
+            code="illegal_transition",
+        )
+    if "department" in changes and changes["department"] != ticket.department:
+        raise ConflictError(
+            _("投诉工单请通过“派单”改派责任部门，并说明原因。"),
+            field="department",
+            code="illegal_transition",
+        )
+
+
+def apply_status_change(ticket: Ticket, new_status: str, now) -> str:
     """Move `ticket` to `new_status` and stamp the times; returns the audit action."""
     if new_status not in STATUS_TRANSITIONS[ticket.status]:
         raise ConflictError(
@@ -151,6 +182,7 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
         raise DomainError(_("该字段不可修改。"), field=sorted(unknown)[0])
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     check_ticket_visible(actor=actor, ticket=ticket)
+    check_complaint_flow_fields(ticket=ticket, changes=changes)
     now = timezone.now()
     diffs: list[tuple[str, Any, Any]] = []
     reopened = False
@@ -200,7 +232,7 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
     if "status" in changes and changes["status"] != ticket.status:
         new_status = check_choice(changes["status"], Status, "status")
         old_status = ticket.status
-        reopened = _apply_status(ticket, new_status, now) == "reopened"
+        reopened = apply_status_change(ticket, new_status, now) == "reopened"
         diffs.append(("status", old_status, new_status))
 
     if diffs:
@@ -208,18 +240,54 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
         do_audit_changes(obj=ticket, actor=actor, changes=diffs)
         if reopened:
             do_audit_record(obj=ticket, actor=actor, action="reopened")
+    if any(field == "type" for field, _old, _new in diffs):
+        from huitou.complaints.services import complaint_for_ticket_type_change
+
+        complaint_for_ticket_type_change(actor=actor, ticket=ticket, new_type=ticket.type)
     return ticket
 
 
-@transaction.atomic
-def do_message_add(*, actor, ticket: Ticket, body: str, public: bool) -> Message:
-    """Add a reply or an internal note. The first public staff reply is the first response."""
-    check_permission(actor, "tickets.add_message")
-    if public:
-        check_permission(actor, "tickets.reply_to_customer")
+def check_reply_body(*, body: str, confirm_forbidden: bool) -> tuple[str, list]:
+    """A public reply's text, and the forbidden phrases in it that the agent confirmed.
+
+    Unfilled phrase variables are refused; forbidden phrases are refused unless the agent,
+    having been warned, confirms (and the use is then counted for QA)."""
+    from .phrases import UNFILLED_VARIABLE, forbidden_phrases_in, forbidden_warning
+
     body = check_text((body or "").strip(), field="body", max_length=20000)
     if not body:
         raise DomainError(_("内容不能为空。"), field="body")
+    unfilled = UNFILLED_VARIABLE.search(body)
+    if unfilled:
+        raise DomainError(
+            _("请先把 %(variable)s 替换为实际内容。") % {"variable": unfilled.group(0)},
+            field="body",
+            code="unfilled_variable",
+        )
+    hits = forbidden_phrases_in(body)
+    if hits and not confirm_forbidden:
+        raise DomainError(
+            forbidden_warning(hits) + _("如仍要发送，请确认。"),
+            field="body",
+            code="forbidden_phrase",
+        )
+    return body, hits
+
+
+@transaction.atomic
+def do_message_add(
+    *, actor, ticket: Ticket, body: str, public: bool, confirm_forbidden: bool = False
+) -> Message:
+    """Add a reply or an internal note. The first public staff reply is the first response."""
+    check_permission(actor, "tickets.add_message")
+    hits = []
+    if public:
+        check_permission(actor, "tickets.reply_to_customer")
+        body, hits = check_reply_body(body=body, confirm_forbidden=confirm_forbidden)
+    else:
+        body = check_text((body or "").strip(), field="body", max_length=20000)
+        if not body:
+            raise DomainError(_("内容不能为空。"), field="body")
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     check_ticket_visible(actor=actor, ticket=ticket)
     if public and ticket.status == Status.CLOSED:
@@ -228,6 +296,11 @@ def do_message_add(*, actor, ticket: Ticket, body: str, public: bool) -> Message
     message = Message.objects.create(
         ticket=ticket, author=actor, sender=Message.Sender.STAFF, public=public, body=body
     )
+    if hits:
+        ForbiddenPhraseUse.objects.bulk_create(
+            ForbiddenPhraseUse(message=message, phrase_id=hit.phrase_id, author=actor)
+            for hit in hits
+        )
     if public:
         changed = []
         if ticket.first_response_at is None:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "huitou.accounts",
     "huitou.customers",
     "huitou.tickets",
+    "huitou.complaints",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +129,8 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "huitou@localhost")
+# Links in e-mails point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -1,0 +1,521 @@
+"""Writes for the complaint flow. One funnel per step; every step is time-stamped and audited."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huitou.accounts.models import Department, User
+from huitou.core.audit import do_audit_changes, do_audit_record
+from huitou.core.errors import ConflictError, DomainError, check_choice, check_text
+from huitou.core.notifications import do_notify
+from huitou.core.permissions import check_permission
+from huitou.tickets.models import Message, Ticket, TicketType
+from huitou.tickets.services import apply_status_change, check_ticket_visible, do_message_add
+
+from .major import do_major_evaluate
+from .models import (
+    Behaviour,
+    CallbackTask,
+    Cause,
+    Complaint,
+    ComplaintPolicy,
+    ComplaintStep,
+    Purpose,
+    RecoveryAction,
+    ReplyMode,
+    Severity,
+    State,
+    Step,
+    Validity,
+)
+from .workflow import TICKET_STATUS_FOR_STATE, check_transition
+
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def _lock(complaint: Complaint) -> Complaint:
+    return (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("ticket", "ticket__customer", "department")
+        .get(pk=complaint.pk)
+    )
+
+
+def _record(
+    complaint: Complaint, *, step: str, actor, at: datetime, note: str = "", **extra
+) -> ComplaintStep:
+    return ComplaintStep.objects.create(
+        complaint=complaint,
+        step=step,
+        actor=actor,
+        at=at,
+        state=complaint.state,
+        note=note,
+        **extra,
+    )
+
+
+def _sync_ticket(complaint: Complaint, *, actor, now: datetime, changes=()) -> None:
+    """Keep the ticket's status (and any other given fields) in step with the complaint."""
+    ticket = complaint.ticket
+    diffs = list(changes)
+    for field, _old, new in diffs:
+        setattr(ticket, field, new)
+    target = TICKET_STATUS_FOR_STATE[complaint.state]
+    reopened = False
+    if ticket.status != target:
+        old_status = ticket.status
+        reopened = apply_status_change(ticket, target, now) == "reopened"
+        diffs.append(("status", old_status, target))
+    if diffs:
+        ticket.save()
+        do_audit_changes(obj=ticket, actor=actor, changes=diffs)
+        if reopened:
+            do_audit_record(obj=ticket, actor=actor, action="reopened")
+
+
+def _check_department_actor(*, actor, complaint: Complaint) -> None:
+    """Only the department the complaint was dispatched to works on it (supervisors may help)."""
+    check_permission(actor, "complaints.process_dispatch")
+    if actor.has_perm("tickets.assign_ticket"):
+        return
+    if complaint.department_id is None or complaint.department_id != actor.department_id:
+        raise PermissionDenied(_("该投诉没有派给您的部门。"))
+
+
+def _required_text(value: str, *, field: str, message: str, max_length: int = 5000) -> str:
+    value = check_text((value or "").strip(), field=field, max_length=max_length)
+    if not value:
+        raise DomainError(message, field=field)
+    return value
+
+
+@transaction.atomic
+def do_complaint_open(*, actor, ticket: Ticket) -> Complaint:
+    """The complaint record of a new complaint ticket: received, time-stamped, rules checked."""
+    complaint, created = Complaint.objects.get_or_create(
+        ticket=ticket, defaults={"received_at": ticket.created_at or timezone.now()}
+    )
+    if created:
+        complaint.ticket = ticket
+        _record(complaint, step=Step.RECEIVED, actor=actor, at=complaint.received_at)
+        do_major_evaluate(complaint=complaint, actor=actor, now=complaint.received_at)
+    return complaint
+
+
+@transaction.atomic
+def do_complaint_answer(
+    *, actor, complaint: Complaint, body: str, confirm_forbidden: bool = False
+) -> Complaint:
+    """Answered at once (当即答复): reply, close, count as first-contact resolution."""
+    check_permission(actor, "complaints.handle_complaint")
+    complaint = _lock(complaint)
+    check_ticket_visible(actor=actor, ticket=complaint.ticket)
+    check_transition(complaint.state, "answer")
+    do_message_add(
+        actor=actor,
+        ticket=complaint.ticket,
+        body=body,
+        public=True,
+        confirm_forbidden=confirm_forbidden,
+    )
+    complaint.ticket.refresh_from_db()
+    now = timezone.now()
+    complaint.first_contact_resolution = True
+    complaint.reply_mode = complaint.reply_mode or ReplyMode.IMMEDIATE
+    complaint.replied_at = now
+    complaint.state = State.REPLIED
+    _record(complaint, step=Step.ANSWERED, actor=actor, at=now)
+    complaint.state = State.CLOSED
+    complaint.closed_at = now
+    complaint.save()
+    _record(complaint, step=Step.CLOSED, actor=actor, at=now)
+    _sync_ticket(complaint, actor=actor, now=now)
+    return complaint
+
+
+@transaction.atomic
+def do_complaint_dispatch(
+    *,
+    actor,
+    complaint: Complaint,
+    department: Department,
+    note: str = "",
+    due_at: datetime | None = None,
+) -> Complaint:
+    """派单 to the responsible department with a due time; a re-dispatch must say why."""
+    check_permission(actor, "complaints.handle_complaint")
+    check_permission(actor, "tickets.dispatch_ticket")
+    complaint = _lock(complaint)
+    check_ticket_visible(actor=actor, ticket=complaint.ticket)
+    check_transition(complaint.state, "dispatch")
+    note = check_text((note or "").strip(), field="note", max_length=2000)
+    redispatch = complaint.state != State.RECEIVED
+    if redispatch and not note:
+        raise DomainError(_("改派须说明原因。"), field="note")
+    if redispatch and department == complaint.department and complaint.state != State.RETURNED:
+        raise ConflictError(_("投诉已派给该部门。"), field="department")
+    now = timezone.now()
+    if due_at is None:
+        due_at = now + timedelta(hours=ComplaintPolicy.load().dispatch_due_hours)
+    if timezone.is_naive(due_at):
+        due_at = timezone.make_aware(due_at)
+    if due_at <= now:
+        raise DomainError(_("处理时限必须晚于现在。"), field="due_at")
+    complaint.department = department
+    complaint.dispatched_by = actor
+    complaint.dispatched_at = now
+    complaint.first_dispatched_at = complaint.first_dispatched_at or now
+    complaint.dispatch_due_at = due_at
+    complaint.handler = None
+    complaint.accepted_at = None
+    complaint.result = ""
+    complaint.result_at = None
+    if not complaint.reply_mode:
+        complaint.reply_mode = ReplyMode.DEFERRED
+    complaint.promised_date = complaint.promised_date or timezone.localtime(due_at).date()
+    complaint.state = State.DISPATCHED
+    complaint.save()
+    _record(
+        complaint,
+        step=Step.DISPATCHED,
+        actor=actor,
+        at=now,
+        note=note,
+        department=department,
+        due_at=due_at,
+    )
+    ticket = complaint.ticket
+    changes = []
+    if ticket.department_id != department.pk:
+        changes.append(("department", ticket.department, department))
+        # The old department's handler loses sight of the ticket: let it go.
+        if ticket.assignee is not None and ticket.assignee.role == "handler":
+            changes.append(("assignee", ticket.assignee, None))
+    _sync_ticket(complaint, actor=actor, now=now, changes=changes)
+    handlers = User.objects.filter(
+        is_active=True, department=department, groups__name="handler"
+    ).distinct()
+    do_notify(
+        recipients=handlers,
+        kind="dispatch",
+        title=_("新派单：%(number)s %(subject)s")
+        % {"number": ticket.number, "subject": ticket.subject},
+        body=_("请在 %(due)s 前反馈处理结果。%(note)s")
+        % {"due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M"), "note": note},
+        url=reverse("tickets:detail", args=[ticket.pk]),
+    )
+    return complaint
+
+
+@transaction.atomic
+def do_complaint_accept(*, actor, complaint: Complaint) -> Complaint:
+    """The department takes the dispatched complaint on (接单)."""
+    complaint = _lock(complaint)
+    check_ticket_visible(actor=actor, ticket=complaint.ticket)
+    _check_department_actor(actor=actor, complaint=complaint)
+    check_transition(complaint.state, "accept")
+    now = timezone.now()
+    complaint.state = State.ACCEPTED
+    complaint.handler = actor
+    complaint.accepted_at = now
+    complaint.save()
+    _record(complaint, step=Step.ACCEPTED, actor=actor, at=now, department=complaint.department)
+    return complaint
+
+
+@transaction.atomic
+def do_complaint_result(*, actor, complaint: Complaint, result: str) -> Complaint:
+    """The department writes its result, which goes back to the service centre."""
+    complaint = _lock(complaint)
+    check_ticket_visible(actor=actor, ticket=complaint.ticket)
+    _check_department_actor(actor=actor, complaint=complaint)
+    check_transition(complaint.state, "result")
+    result = _required_text(result, field="result", message=_("请填写处理结果。"))
+    now = timezone.now()
+    complaint.state = State.RETURNED
+    complaint.result = result
+    complaint.result_at = now
+    late = complaint.dispatch_due_at is not None and now > complaint.dispatch_due_at
+    if late and not complaint.dispatch_overdue:
+        complaint.dispatch_overdue = True
+        _record(complaint, step=Step.OVERDUE, actor=None, at=now, department=complaint.department)
+    complaint.save()
+    _record(
+        complaint,
+        step=Step.RESULT,
+        actor=actor,
+        at=now,
+        note=result,
+        department=complaint.department,
+    )
+    # The thread keeps the department's words for whoever replies to the customer.
+    Message.objects.create(
+        ticket=complaint.ticket,
+        author=actor,
+        public=False,
+        body=_("【部门处理结果】%(result)s") % {"result": result},
+    )
+    do_major_evaluate(complaint=complaint, actor=actor, now=now)
+    ticket = complaint.ticket
+    do_notify(
+        recipients=[complaint.dispatched_by],
+        kind="dispatch_result",
+        title=_("部门已反馈：%(number)s") % {"number": ticket.number},
+        body=result,
+        url=reverse("tickets:detail", args=[ticket.pk]),
+    )
+    return complaint
+
+
+@transaction.atomic
+def do_complaint_reply(
+    *, actor, complaint: Complaint, body: str, confirm_forbidden: bool = False
+) -> Complaint:
+    """The service centre replies to the customer; a call-back task is scheduled."""
+    check_permission(actor, "complaints.handle_complaint")
+    complaint = _lock(complaint)
+    check_ticket_visible(actor=actor, ticket=complaint.ticket)
+    check_transition(complaint.state, "reply")
+    do_message_add(
+        actor=actor,
+        ticket=complaint.ticket,
+        body=body,
+        public=True,
+        confirm_forbidden=confirm_forbidden,
+    )
+    complaint.ticket.refresh_from_db()
+    now = timezone.now()
+    complaint.state = State.REPLIED
+    complaint.replied_at = now
+    complaint.save()
+    _record(complaint, step=Step.REPLIED, actor=actor, at=now)
+    CallbackTask.objects.create(
+        complaint=complaint,
+        due_at=now + timedelta(hours=ComplaintPolicy.load().callback_delay_hours),
+    )
+    _sync_ticket(complaint, actor=actor, now=now)
+    return complaint
+
+
+def _reopen(complaint: Complaint, *, actor, now: datetime, reason: str) -> None:
+    complaint.state = State.RECEIVED
+    complaint.reopen_count += 1
+    complaint.first_contact_resolution = False
+    complaint.replied_at = None
+    complaint.closed_at = None
+    complaint.save()
+    complaint.callbacks.filter(status=CallbackTask.Status.OPEN).update(
+        status=CallbackTask.Status.CANCELLED
+    )
+    _record(complaint, step=Step.REOPENED, actor=actor, at=now, note=reason)
+    _sync_ticket(complaint, actor=actor, now=now)
+    do_major_evaluate(complaint=complaint, actor=actor, now=now)
+
+
+@transaction.atomic
+def do_complaint_callback(
+    *,
+    actor,
+    complaint: Complaint,
+    satisfaction: int | None,
+    note: str = "",
+    reached: bool = True,
+    reopen: bool | None = None,
+) -> Complaint:
+    """回访: record whether the customer is satisfied. Unsatisfied reopens by default."""
+    check_permission(actor, "complaints.handle_complaint")
+    complaint = _lock(complaint)
+    check_ticket_visible(actor=actor, ticket=complaint.ticket)
+    check_transition(complaint.state, "callback")
+    note = check_text((note or "").strip(), field="note", max_length=2000)
+    now = timezone.now()
+    policy = ComplaintPolicy.load()
+    task = complaint.callbacks.filter(status=CallbackTask.Status.OPEN).first()
+    if task is None:
+        task = CallbackTask.objects.create(complaint=complaint, due_at=now)
+    if not reached:
+        task.attempts += 1
+        task.note = "\n".join(filter(None, [task.note, note]))
+        task.save(update_fields=["attempts", "note"])
+        _record(complaint, step=Step.CALLBACK, actor=actor, at=now, note=_("未接通。") + note)
+        return complaint
+    if satisfaction is None or not 1 <= int(satisfaction) <= 5:
+        raise DomainError(_("满意度必须是 1–5。"), field="satisfaction")
+    satisfaction = int(satisfaction)
+    unsatisfied = satisfaction < policy.satisfied_min
+    task.status = CallbackTask.Status.DONE
+    task.outcome = (
+        CallbackTask.Outcome.UNSATISFIED if unsatisfied else CallbackTask.Outcome.SATISFIED
+    )
+    task.satisfaction = satisfaction
+    task.note = note
+    task.done_by = actor
+    task.done_at = now
+    task.save()
+    complaint.recovery_satisfaction = satisfaction
+    summary = _("满意度 %(score)d/5。") % {"score": satisfaction} + note
+    _record(complaint, step=Step.CALLBACK, actor=actor, at=now, note=summary)
+    if reopen if reopen is not None else (unsatisfied and policy.reopen_when_unsatisfied):
+        _reopen(complaint, actor=actor, now=now, reason=note or _("回访不满意。"))
+        return complaint
+    complaint.state = State.CLOSED
+    complaint.closed_at = now
+    complaint.save()
+    _record(complaint, step=Step.CLOSED, actor=actor, at=now)
+    _sync_ticket(complaint, actor=actor, now=now)
+    return complaint
+
+
+@transaction.atomic
+def do_complaint_reopen(*, actor, complaint: Complaint, reason: str) -> Complaint:
+    check_permission(actor, "complaints.handle_complaint")
+    reason = _required_text(reason, field="reason", message=_("请说明重新打开的原因。"))
+    complaint = _lock(complaint)
+    check_ticket_visible(actor=actor, ticket=complaint.ticket)
+    check_transition(complaint.state, "reopen")
+    _reopen(complaint, actor=actor, now=timezone.now(), reason=reason)
+    return complaint
+
+
+CHOICE_FIELDS = {
+    "severity": Severity,
+    "behaviour": Behaviour,
+    "purpose": Purpose,
+    "cause": Cause,
+    "validity": Validity,
+    "reply_mode": ReplyMode,
+}
+TEXT_FIELDS = {
+    "product": 100,
+    "who": 200,
+    "what": 500,
+    "when": 200,
+    "where": 200,
+    "why": 500,
+    "how": 500,
+    "validity_reason": 500,
+    "demand": 5000,
+    "solution_offered": 5000,
+}
+CLASSIFICATION_FIELDS = {
+    *CHOICE_FIELDS,
+    *TEXT_FIELDS,
+    "compensation_demand",
+    "solution_accepted",
+    "promised_date",
+    "recovery_satisfaction",
+}
+
+
+def check_amount(value, *, field: str, allow_none: bool = False) -> Decimal | None:
+    if value is None or value == "":
+        if allow_none:
+            return None
+        raise DomainError(_("请填写金额。"), field=field)
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise DomainError(_("金额格式不正确。"), field=field) from None
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+        raise DomainError(_("金额必须在 0 到 9999999999.99 之间。"), field=field)
+    return amount
+
+
+def _clean_classification(complaint: Complaint, changes: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - CLASSIFICATION_FIELDS
+    if unknown:
+        raise DomainError(_("该字段不可修改。"), field=sorted(unknown)[0])
+    clean: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field in CHOICE_FIELDS:
+            value = value or ""
+            if value or field == "severity":
+                check_choice(value, CHOICE_FIELDS[field], field)
+        elif field in TEXT_FIELDS:
+            value = " ".join((value or "").split()) if field == "product" else (value or "").strip()
+            check_text(value, field=field, max_length=TEXT_FIELDS[field])
+        elif field == "compensation_demand":
+            value = check_amount(value, field=field, allow_none=True)
+        elif field == "recovery_satisfaction" and value is not None:
+            if not isinstance(value, int) or not 1 <= value <= 5:
+                raise DomainError(_("满意度必须是 1–5。"), field=field)
+        elif field == "solution_accepted" and value is not None and not isinstance(value, bool):
+            raise DomainError(_("请填写是或否。"), field=field)
+        clean[field] = value
+    merged = {field: getattr(complaint, field) for field in CLASSIFICATION_FIELDS} | clean
+    if merged["validity"] in (Validity.PARTLY, Validity.INVALID) and not merged["validity_reason"]:
+        raise DomainError(_("判断为部分有效或无效时须说明理由。"), field="validity_reason")
+    if merged["reply_mode"] == ReplyMode.DEFERRED and not merged["promised_date"]:
+        raise DomainError(_("延后答复须填写承诺答复日期。"), field="promised_date")
+    return clean
+
+
+@transaction.atomic
+def do_complaint_classify(*, actor, complaint: Complaint, changes: dict[str, Any]) -> Complaint:
+    """Classification, 5W1H, validity, demand and solution; every change is audited."""
+    check_permission(actor, "complaints.handle_complaint")
+    complaint = _lock(complaint)
+    check_ticket_visible(actor=actor, ticket=complaint.ticket)
+    clean = _clean_classification(complaint, changes)
+    diffs = [
+        (field, getattr(complaint, field), value)
+        for field, value in clean.items()
+        if getattr(complaint, field) != value
+    ]
+    if not diffs:
+        return complaint
+    for field, _old, new in diffs:
+        setattr(complaint, field, new)
+    complaint.save()
+    do_audit_changes(obj=complaint, actor=actor, changes=diffs)
+    do_major_evaluate(complaint=complaint, actor=actor, now=timezone.now())
+    if {"cause", "product", "behaviour"} & {field for field, _old, _new in diffs}:
+        from .tasks import evaluate_crisis
+
+        complaint_id = complaint.pk
+        transaction.on_commit(lambda: evaluate_crisis(complaint_id))
+    return complaint
+
+
+@transaction.atomic
+def do_recovery_add(
+    *, actor, complaint: Complaint, kind: str, amount=0, description: str = ""
+) -> RecoveryAction:
+    """Record a service recovery (服务补救) and what it cost."""
+    if not actor.has_perm("complaints.handle_complaint"):
+        _check_department_actor(actor=actor, complaint=complaint)
+    complaint = _lock(complaint)
+    check_ticket_visible(actor=actor, ticket=complaint.ticket)
+    if complaint.state == State.CLOSED:
+        raise ConflictError(_("投诉已结案，请先重新打开。"), field="state")
+    recovery = RecoveryAction.objects.create(
+        complaint=complaint,
+        kind=check_choice(kind, RecoveryAction.Kind, "kind"),
+        amount=check_amount(amount, field="amount"),
+        description=check_text((description or "").strip(), field="description", max_length=500),
+        actor=actor,
+    )
+    do_audit_record(obj=complaint, actor=actor, action="recovery", field="kind", new=recovery.kind)
+    return recovery
+
+
+def complaint_for_ticket_type_change(*, actor, ticket: Ticket, new_type: str) -> None:
+    """Called when a ticket's type changes: open the complaint record, or drop an untouched one."""
+    complaint = Complaint.objects.filter(ticket=ticket).first()
+    if new_type == TicketType.COMPLAINT:
+        if complaint is None:
+            do_complaint_open(actor=actor, ticket=ticket)
+        return
+    if complaint is not None:
+        if complaint.state != State.RECEIVED or complaint.first_dispatched_at is not None:
+            raise ConflictError(
+                _("投诉已进入处理流程，不能改为其他类型。"), field="type", code="illegal_transition"
+            )
+        complaint.delete()

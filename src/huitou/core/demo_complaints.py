@@ -1,0 +1,330 @@
+"""Demo complaints: each complaint ticket of the demo runs through the real dispatch flow.
+
+The services stamp the real time; the loader moves every step, message and audit entry to
+the story's own time afterwards (see backdate_complaints).
+"""
+
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.db.models import Min
+
+from huitou.complaints.models import (
+    CallbackTask,
+    Complaint,
+    ComplaintStep,
+    MajorReason,
+    State,
+    Step,
+)
+from huitou.complaints.qa import do_dispatch_score
+from huitou.complaints.services import (
+    do_complaint_accept,
+    do_complaint_answer,
+    do_complaint_callback,
+    do_complaint_classify,
+    do_complaint_dispatch,
+    do_complaint_reply,
+    do_recovery_add,
+)
+from huitou.tickets.models import Message, Status, Ticket
+
+CAUSE_BY_DEPARTMENT = {
+    "售后服务部": "service",
+    "物流部": "delivery",
+    "质量部": "product_quality",
+    "销售部": "integrity",
+    None: "service",
+}
+RESULTS = {
+    "售后服务部": "网点已上门处理完毕，客户当场确认；已对相关师傅进行考核。",
+    "物流部": "已核实配送记录，对送货人员批评教育，破损商品已安排换货。",
+    "质量部": "故障件检测为批次质量问题，已为客户办理换新并登记质量跟踪。",
+    "销售部": "已核实订单与宣传承诺，按承诺补发赠品并办理差价退款。",
+}
+RECOVERIES = {
+    "售后服务部": [("repair", 0, "免费上门维修"), ("gift", 80, "赠送一次清洗服务")],
+    "物流部": [("apology", 0, "电话致歉"), ("compensation", 50, "配送延误补偿")],
+    "质量部": [("replacement", 1800, "整机换新"), ("refund", 2999, "全额退款")],
+    "销售部": [("refund", 200, "退还差价"), ("gift", 120, "补发赠品")],
+}
+REPLY = (
+    "{客户称呼}您好，关于您反映的问题（工单号 {工单号}），相关部门已处理完毕：{结果}感谢您的耐心。"
+)
+ANSWER = "{客户称呼}您好，您反映的情况已经核实并当场为您处理好了，给您带来不便非常抱歉。"
+TABOO_REPLY = "这是本公司的规定，超过七天不能退货，请您理解。"
+SATISFACTION_WEIGHTS = [2, 6, 22, 35, 35]  # 1..5
+
+
+class ComplaintStory:
+    """One demo complaint's journey; times are recorded so the loader can backdate rows."""
+
+    def __init__(self, *, ticket: Ticket, plan, users, departments, rng: random.Random, now):
+        self.ticket, self.plan, self.users, self.rng, self.now = ticket, plan, users, rng, now
+        self.departments = departments
+        creator = plan.assignee or plan.creator
+        self.centre = users[creator if creator.startswith("agent") else "agent1"]
+        self.department_name: str | None = None
+        self.stamps: list[tuple[type, int, datetime]] = []
+
+    def _track(self, at: datetime, action: Callable[[], object]) -> None:
+        marks = {
+            model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            for model in (ComplaintStep, Message)
+        }
+        action()
+        for model, last in marks.items():
+            for pk in model.objects.filter(pk__gt=last).values_list("pk", flat=True):
+                self.stamps.append((model, pk, at))
+
+    def opened(self, at: datetime) -> None:
+        complaint = self.ticket.complaint
+        self.stamps.extend(
+            (ComplaintStep, pk, at) for pk in complaint.steps.values_list("pk", flat=True)
+        )
+        department = self.plan.steps and next(
+            (
+                dict(s.changes).get("department")
+                for s in self.plan.steps
+                if s.kind == "update" and "department" in dict(s.changes)
+            ),
+            None,
+        )
+        rng = self.rng
+        changes = {
+            "cause": CAUSE_BY_DEPARTMENT.get(department, "service"),
+            "product": self.plan.product,
+            "severity": rng.choices(["general", "serious", "major"], weights=[75, 21, 4])[0],
+            "behaviour": rng.choices(
+                ["passive", "anger", "publicity", "extreme", ""], weights=[55, 14, 4, 2, 25]
+            )[0],
+            "purpose": rng.choice(["criticism", "criticism", "accusation", "suggestion"]),
+            "who": self.ticket.customer.name,
+            "what": self.ticket.subject,
+            "demand": rng.choice(["尽快处理", "换货", "退款", "赔偿损失", "道歉并处理责任人"]),
+            "validity": rng.choices(["valid", "partly", "invalid"], weights=[80, 15, 5])[0],
+        }
+        if changes["validity"] != "valid":
+            changes["validity_reason"] = "部分诉求超出保修政策范围。"
+        if changes["demand"] == "赔偿损失":
+            changes["compensation_demand"] = rng.choice([200, 500, 1000, 8000])
+        self._track(
+            at,
+            lambda: do_complaint_classify(actor=self.centre, complaint=complaint, changes=changes),
+        )
+
+    def on_update(self, *, actor, changes: dict, at: datetime) -> dict:
+        """The generic story's update, minus what only the complaint flow may change."""
+        changes = dict(changes)
+        changes.pop("status", None)
+        name = changes.pop("department", None)
+        if name:
+            self.department_name = name
+            dispatcher = actor if actor.has_perm("complaints.handle_complaint") else self.centre
+            self._track(
+                at,
+                lambda: do_complaint_dispatch(
+                    actor=dispatcher,
+                    complaint=self.ticket.complaint,
+                    department=self.departments[name],
+                    due_at=self.now + timedelta(hours=24),
+                ),
+            )
+        return changes
+
+    def finish(self, *, times: list[datetime], marks: list, last_entry_id) -> None:
+        """The steps after the generic story: accept, result, reply, call-back, or answer."""
+        rng, status = self.rng, self.plan.status
+        complaint = self.ticket.complaint
+        done = status in (Status.RESOLVED, Status.CLOSED)
+        actions: list[tuple[float, Callable[[], object]]] = []
+        if self.department_name:
+            from huitou.core.demo import HANDLERS
+
+            handler = self.users[HANDLERS[self.department_name]]
+            result = RESULTS[self.department_name]
+            steps = 3 if done else rng.choice([0, 1, 1, 2])
+            if steps >= 1:
+                actions.append(
+                    (
+                        rng.uniform(20, 480),
+                        lambda: do_complaint_accept(actor=handler, complaint=complaint),
+                    )
+                )
+            if steps >= 2:
+                actions.append(
+                    (
+                        rng.uniform(240, 2880),
+                        lambda: _result(handler, complaint, result),
+                    )
+                )
+            if done:
+                kind, amount, note = rng.choice(RECOVERIES[self.department_name])
+                if rng.random() < 0.6:
+                    actions.append(
+                        (
+                            rng.uniform(5, 60),
+                            lambda: do_recovery_add(
+                                actor=handler,
+                                complaint=complaint,
+                                kind=kind,
+                                amount=amount,
+                                description=note,
+                            ),
+                        )
+                    )
+                taboo = rng.random() < 0.04
+                body = TABOO_REPLY if taboo else _fill(REPLY, self.ticket, result)
+                actions.append(
+                    (
+                        rng.uniform(10, 240),
+                        lambda: do_complaint_reply(
+                            actor=self.centre,
+                            complaint=complaint,
+                            body=body,
+                            confirm_forbidden=taboo,
+                        ),
+                    )
+                )
+            if status == Status.CLOSED:
+                satisfaction = rng.choices(range(1, 6), weights=SATISFACTION_WEIGHTS)[0]
+                actions.append(
+                    (
+                        rng.uniform(1440, 2880),
+                        lambda: do_complaint_callback(
+                            actor=self.centre,
+                            complaint=complaint,
+                            satisfaction=satisfaction,
+                            note="客户表示"
+                            + ("满意。" if satisfaction >= 3 else "不太满意，已记录。"),
+                            reopen=False,
+                        ),
+                    )
+                )
+                if rng.random() < 0.4:
+                    scores = {
+                        "right_department": rng.choice([30, 30, 25, 15]),
+                        "clear_description": rng.choice([25, 20, 20, 15]),
+                        "due_time_met": rng.choice([25, 25, 20, 10]),
+                        "reply_quality": rng.choice([20, 18, 15, 10]),
+                    }
+                    actions.append(
+                        (
+                            rng.uniform(60, 1440),
+                            lambda: do_dispatch_score(
+                                actor=self.users["qa"], complaint=complaint, scores=scores
+                            ),
+                        )
+                    )
+        elif done:
+            actions.append(
+                (
+                    rng.uniform(1, 30),
+                    lambda: do_complaint_answer(
+                        actor=self.centre, complaint=complaint, body=_fill(ANSWER, self.ticket, "")
+                    ),
+                )
+            )
+        latest = self.now - timedelta(minutes=1)
+        for delay, action in actions:
+            at = min(times[-1] + timedelta(minutes=delay), latest)
+            times.append(max(at, times[-1]))
+            marks.append((last_entry_id(), len(times) - 1))
+            self._track(times[-1], action)
+            complaint.refresh_from_db()
+
+
+def _result(handler, complaint, result):
+    from huitou.complaints.services import do_complaint_result
+
+    return do_complaint_result(actor=handler, complaint=complaint, result=result)
+
+
+def _fill(text: str, ticket: Ticket, result: str) -> str:
+    from huitou.tickets.phrases import customer_salutation
+
+    return (
+        text.replace("{客户称呼}", customer_salutation(ticket.customer))
+        .replace("{工单号}", ticket.number)
+        .replace("{结果}", result)
+    )
+
+
+def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: datetime) -> None:
+    """Move the flow's rows to the story's times, then derive each complaint's stamps."""
+    for model, field in ((ComplaintStep, "at"), (Message, "created_at")):
+        rows = [model(pk=pk, **{field: at}) for kind, pk, at in stamps if kind is model]
+        model.objects.bulk_update(rows, [field], batch_size=500)
+    complaints = list(
+        Complaint.objects.prefetch_related("steps", "callbacks").select_related("ticket")
+    )
+    tickets, callbacks = [], []
+    first_reply = dict(
+        Message.objects.filter(public=True, sender=Message.Sender.STAFF, ticket__type="complaint")
+        .values_list("ticket_id")
+        .annotate(first=Min("created_at"))
+    )
+    for complaint in complaints:
+        at = {}
+        for step in complaint.steps.all():
+            at.setdefault(step.step, []).append(step.at)
+        ticket = complaint.ticket
+        complaint.received_at = ticket.created_at
+        dispatched = at.get(Step.DISPATCHED, [])
+        complaint.first_dispatched_at = dispatched[0] if dispatched else None
+        complaint.dispatched_at = dispatched[-1] if dispatched else None
+        complaint.dispatch_due_at = (
+            complaint.dispatched_at + timedelta(hours=24) if dispatched else None
+        )
+        complaint.accepted_at = at.get(Step.ACCEPTED, [None])[-1]
+        complaint.result_at = at.get(Step.RESULT, [None])[-1]
+        replied = at.get(Step.REPLIED, []) + at.get(Step.ANSWERED, [])
+        complaint.replied_at = max(replied) if replied else None
+        complaint.closed_at = at.get(Step.CLOSED, [None])[-1]
+        due = complaint.dispatch_due_at
+        late = due is not None and (
+            (complaint.result_at or now) > due
+            and (
+                complaint.result_at is not None
+                or complaint.state in (State.DISPATCHED, State.ACCEPTED)
+            )
+        )
+        if late and not complaint.dispatch_overdue:
+            complaint.dispatch_overdue = True
+            complaint.major_reasons = [*complaint.major_reasons, MajorReason.OVERDUE.value]
+            complaint.is_major = True
+            complaint.major_at = complaint.major_at or due
+        if complaint.major_at and complaint.major_at > now - timedelta(minutes=1):
+            complaint.major_at = complaint.received_at
+        ticket.resolved_at = complaint.replied_at or complaint.closed_at
+        ticket.closed_at = complaint.closed_at
+        ticket.first_response_at = first_reply.get(ticket.pk, ticket.first_response_at)
+        tickets.append(ticket)
+        for task in complaint.callbacks.all():
+            if complaint.replied_at:
+                task.due_at = complaint.replied_at + timedelta(hours=24)
+            task.done_at = complaint.closed_at if task.done_at else None
+            callbacks.append(task)
+    Complaint.objects.bulk_update(
+        complaints,
+        [
+            "received_at",
+            "first_dispatched_at",
+            "dispatched_at",
+            "dispatch_due_at",
+            "accepted_at",
+            "result_at",
+            "replied_at",
+            "closed_at",
+            "dispatch_overdue",
+            "major_reasons",
+            "is_major",
+            "major_at",
+        ],
+        batch_size=500,
+    )
+    Ticket.objects.bulk_update(
+        tickets, ["resolved_at", "closed_at", "first_response_at"], batch_size=500
+    )
+    CallbackTask.objects.bulk_update(callbacks, ["due_at", "done_at"], batch_size=500)
