@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from huitou.core.views import healthz
+from huitou.core.views import healthz, notifications_view
 
 from .api import api
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("accounts/", include("huitou.accounts.urls")),
     path("customers/", include("huitou.customers.urls")),
     path("tickets/", include("huitou.tickets.urls")),
+    path("complaints/", include("huitou.complaints.urls")),
+    path("notifications/", notifications_view, name="notifications"),
 ]

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .errors import DomainError
 
@@ -9,4 +10,4 @@ def add_domain_error(
     """Show a service's error on the form field it names (or on the form as a whole)."""
     field = (field_map or {}).get(error.field, error.field)
     field = field if field in form.fields else None
-    form.add_error(field, error.message)
+    form.add_error(field, ValidationError(error.message, code=error.code))

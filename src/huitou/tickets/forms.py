@@ -66,8 +66,11 @@ class PhoneTicketForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label=_("内容"), widget=forms.Textarea(attrs={"rows": 4, "class": "reply-body"})
+    )
     public = forms.BooleanField(label=_("公开回复客户"), required=False, initial=True)
+    confirm_forbidden = forms.BooleanField(label=_("已知悉忌语提醒，仍然发送"), required=False)
 
 
 class StaffChoiceField(forms.ModelChoiceField):

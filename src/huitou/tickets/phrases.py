@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
 from .models import ForbiddenPhrase, PhraseCategory, StandardPhrase, Ticket
@@ -59,10 +59,15 @@ def _lexicon(version: tuple) -> tuple[tuple[str, ForbiddenHit], ...]:
 
 def forbidden_phrases_in(text: str) -> list[ForbiddenHit]:
     """The active forbidden phrases `text` contains, in lexicon order."""
-    # The lexicon is cached per (count, last change), so an admin's edit takes effect at once
+    # The lexicon is cached per (counts, last change), so an admin's edit takes effect at once
     # in every process without re-reading the table for each reply.
-    stats = ForbiddenPhrase.objects.aggregate(last=Max("updated_at"), top=Max("id"))
-    version = (ForbiddenPhrase.objects.count(), stats["last"], stats["top"])
+    stats = ForbiddenPhrase.objects.aggregate(
+        total=Count("id"),
+        active=Count("id", filter=Q(active=True)),
+        last=Max("updated_at"),
+        top=Max("id"),
+    )
+    version = tuple(stats.values())
     normalised = normalise_for_matching(text)
     if not normalised:
         return []

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,6 +9,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from huitou.accounts.models import User
 from huitou.accounts.selectors import assignable_agents
+from huitou.complaints.models import Complaint
+from huitou.complaints.views import complaint_panel_context
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
 from huitou.core.pagination import paginate_queryset, querystring_without_page
@@ -16,6 +19,8 @@ from huitou.customers.selectors import access_customer, visible_customers
 from huitou.customers.services import find_customer_by_phone
 
 from .forms import InboxFilterForm, PhoneTicketForm, ReplyForm, TicketUpdateForm
+from .models import TicketType
+from .phrases import forbidden_phrases_in, forbidden_warning, standard_phrases_for
 from .selectors import access_ticket, ticket_history, ticket_list, ticket_messages
 from .services import do_message_add, do_phone_ticket_create, do_ticket_update
 
@@ -112,18 +117,41 @@ def _update_form(request, ticket, data=None) -> TicketUpdateForm:
         .select_related("department")
         .prefetch_related("groups"),
     )
-    if not user.has_perm("tickets.dispatch_ticket"):
-        del form.fields["department"]
+    if not user.has_perm("tickets.dispatch_ticket") or ticket.type == TicketType.COMPLAINT:
+        del form.fields["department"]  # a complaint is dispatched through the complaint flow
+    if ticket.type == TicketType.COMPLAINT:
+        del form.fields["status"]
     return form
 
 
-def _ticket_page(request, ticket, *, reply_form=None, update_form=None, status=200):
+def _forbidden_warned(*forms) -> bool:
+    """Was a reply just refused for a forbidden phrase? Then offer to send it anyway."""
+    return any(
+        error.code == "forbidden_phrase"
+        for form in forms
+        if form.is_bound
+        for error in form.errors.as_data().get("body", [])
+    )
+
+
+def _offer_confirmation(form) -> None:
+    """The "send anyway" box shows only after a forbidden-phrase warning."""
+    if "confirm_forbidden" in form.fields and not _forbidden_warned(form):
+        form.fields["confirm_forbidden"].widget = forms.HiddenInput()
+
+
+def render_ticket_page(
+    request, ticket, *, reply_form=None, update_form=None, complaint_forms=None, status=200
+):
     update_form = update_form or _update_form(request, ticket)
+    reply_form = reply_form or ReplyForm(initial={"public": True})
     context = {
         "ticket": ticket,
         "thread": ticket_messages(ticket=ticket),
         "history": ticket_history(ticket=ticket),
-        "reply_form": reply_form or ReplyForm(initial={"public": True}),
+        "reply_form": reply_form,
+        "phrase_groups": standard_phrases_for(ticket),
+        "forbidden_warned": _forbidden_warned(reply_form, *(complaint_forms or {}).values()),
         "update_form": update_form,
         "customer_tickets": ticket_list(user=request.user, customer_id=ticket.customer_id).exclude(
             pk=ticket.pk
@@ -135,13 +163,18 @@ def _ticket_page(request, ticket, *, reply_form=None, update_form=None, status=2
             listening_style=ticket.customer.listening_style,
         ),
     }
+    if ticket.type == TicketType.COMPLAINT and Complaint.objects.filter(pk=ticket.pk).exists():
+        context.update(complaint_panel_context(request, ticket, complaint_forms))
+        for form in context["complaint_forms"].values():
+            _offer_confirmation(form)
+    _offer_confirmation(reply_form)
     return render(request, "tickets/ticket_detail.html", context, status=status)
 
 
 @login_required
 @require_GET
 def ticket_detail_view(request, ticket_id: int):
-    return _ticket_page(request, access_ticket(user=request.user, ticket_id=ticket_id))
+    return render_ticket_page(request, access_ticket(user=request.user, ticket_id=ticket_id))
 
 
 @login_required
@@ -156,13 +189,14 @@ def ticket_reply_view(request, ticket_id: int):
                 ticket=ticket,
                 body=form.cleaned_data["body"],
                 public=form.cleaned_data["public"],
+                confirm_forbidden=form.cleaned_data["confirm_forbidden"],
             )
         except DomainError as error:
             add_domain_error(form, error)
         else:
             messages.success(request, _("已发送。"))
             return redirect("tickets:detail", ticket_id=ticket.pk)
-    return _ticket_page(request, ticket, reply_form=form, status=422)
+    return render_ticket_page(request, ticket, reply_form=form, status=422)
 
 
 @login_required
@@ -186,4 +220,19 @@ def ticket_update_view(request, ticket_id: int):
         else:
             messages.success(request, _("工单已更新。"))
             return redirect("tickets:detail", ticket_id=ticket.pk)
-    return _ticket_page(request, ticket, update_form=form, status=422)
+    return render_ticket_page(request, ticket, update_form=form, status=422)
+
+
+@login_required
+@require_POST
+def phrase_check_view(request):
+    """htmx: warn about forbidden phrases while the agent is still typing."""
+    if not request.user.has_perm("tickets.add_message"):
+        raise PermissionDenied
+    text = request.POST.get("body", "")[:20000]
+    hits = forbidden_phrases_in(text)
+    return render(
+        request,
+        "tickets/_phrase_warning.html",
+        {"warning": forbidden_warning(hits) if hits else ""},
+    )

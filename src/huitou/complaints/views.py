@@ -1,0 +1,316 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from huitou.core.errors import DomainError
+from huitou.core.forms import add_domain_error
+from huitou.core.pagination import paginate_queryset, querystring_without_page
+
+from . import services
+from .analysis import Period, analysis_csv, complaint_analysis
+from .crisis import do_crisis_alert_acknowledge
+from .forms import (
+    AcceptForm,
+    CallbackForm,
+    ClassificationForm,
+    ComplaintFilterForm,
+    DispatchForm,
+    PeriodForm,
+    RecoveryForm,
+    ReopenForm,
+    ReplyBodyForm,
+    ResultForm,
+    ScoreForm,
+)
+from .major import THREE_CHANGES, THREE_DONTS
+from .models import DISPATCH_RUBRIC, Complaint
+from .qa import (
+    do_dispatch_score,
+    forbidden_phrase_counts,
+    score_rollup_by_agent,
+    score_rollup_by_department,
+)
+from .selectors import (
+    access_complaint,
+    access_crisis_alert,
+    callback_tasks,
+    complaint_list,
+    crisis_alerts,
+)
+from .workflow import allowed_actions
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type
+    run: Callable
+    done: str
+
+
+def _classify(user, complaint, data):
+    original = Complaint.objects.get(pk=complaint.pk)
+    changes = {name: value for name, value in data.items() if value != getattr(original, name)}
+    services.do_complaint_classify(actor=user, complaint=complaint, changes=changes)
+
+
+def _score(user, complaint, data):
+    comment = data.pop("comment", "")
+    do_dispatch_score(actor=user, complaint=complaint, scores=data, comment=comment)
+
+
+ACTIONS: dict[str, Action] = {
+    "answer": Action(
+        ReplyBodyForm,
+        lambda user, complaint, data: services.do_complaint_answer(
+            actor=user, complaint=complaint, **data
+        ),
+        gettext_lazy("已当即答复并结案（首次接触解决）。"),
+    ),
+    "dispatch": Action(
+        DispatchForm,
+        lambda user, complaint, data: services.do_complaint_dispatch(
+            actor=user, complaint=complaint, **data
+        ),
+        gettext_lazy("已派单。"),
+    ),
+    "accept": Action(
+        AcceptForm,
+        lambda user, complaint, data: services.do_complaint_accept(actor=user, complaint=complaint),
+        gettext_lazy("已接单。"),
+    ),
+    "result": Action(
+        ResultForm,
+        lambda user, complaint, data: services.do_complaint_result(
+            actor=user, complaint=complaint, **data
+        ),
+        gettext_lazy("处理结果已反馈给客服中心。"),
+    ),
+    "reply": Action(
+        ReplyBodyForm,
+        lambda user, complaint, data: services.do_complaint_reply(
+            actor=user, complaint=complaint, **data
+        ),
+        gettext_lazy("已答复客户，回访任务已创建。"),
+    ),
+    "callback": Action(
+        CallbackForm,
+        lambda user, complaint, data: services.do_complaint_callback(
+            actor=user, complaint=complaint, **data
+        ),
+        gettext_lazy("回访已记录。"),
+    ),
+    "reopen": Action(
+        ReopenForm,
+        lambda user, complaint, data: services.do_complaint_reopen(
+            actor=user, complaint=complaint, **data
+        ),
+        gettext_lazy("投诉已重新打开。"),
+    ),
+    "classify": Action(ClassificationForm, _classify, gettext_lazy("投诉信息已保存。")),
+    "recovery": Action(
+        RecoveryForm,
+        lambda user, complaint, data: services.do_recovery_add(
+            actor=user, complaint=complaint, **data
+        ),
+        gettext_lazy("已登记服务补救。"),
+    ),
+    "score": Action(ScoreForm, _score, gettext_lazy("派单质量评分已保存。")),
+}
+
+
+def _form(name: str, complaint: Complaint, data=None):
+    if name == "classify":
+        return ClassificationForm(data, instance=Complaint.objects.get(pk=complaint.pk))
+    if name == "score" and data is None and hasattr(complaint, "dispatch_score"):
+        score = complaint.dispatch_score
+        initial = {key: getattr(score, key) for key in (*DISPATCH_RUBRIC, "comment")}
+        return ScoreForm(initial=initial)
+    return ACTIONS[name].form(data)
+
+
+def complaint_panel_context(request, ticket, bound: dict | None = None) -> dict:
+    """What the ticket page shows of a complaint: state, timeline, the user's actions."""
+    complaint = access_complaint(user=request.user, ticket_id=ticket.pk)
+    user = request.user
+    bound = bound or {}
+    in_department = user.has_perm("tickets.assign_ticket") or (
+        complaint.department_id is not None and complaint.department_id == user.department_id
+    )
+    can = {
+        "handle": user.has_perm("complaints.handle_complaint"),
+        "process": user.has_perm("complaints.process_dispatch") and in_department,
+        "score": user.has_perm("complaints.score_dispatch") and complaint.first_dispatched_at,
+    }
+    allowed = set(allowed_actions(complaint.state))
+    shown = [
+        name
+        for name, who in (
+            ("answer", "handle"),
+            ("dispatch", "handle"),
+            ("accept", "process"),
+            ("result", "process"),
+            ("reply", "handle"),
+            ("callback", "handle"),
+            ("reopen", "handle"),
+        )
+        if name in allowed and can[who]
+    ]
+    forms = {name: bound.get(name) or _form(name, complaint) for name in ACTIONS}
+    return {
+        "complaint": complaint,
+        "complaint_forms": forms,
+        "complaint_actions": shown,
+        "complaint_can": can,
+        "three_changes": THREE_CHANGES,
+        "three_donts": THREE_DONTS,
+        "open_callback": next(
+            (task for task in complaint.callbacks.all() if task.status == "open"), None
+        ),
+    }
+
+
+@login_required
+@require_POST
+def complaint_action_view(request, ticket_id: int, action: str):
+    from huitou.tickets.views import render_ticket_page
+
+    if action not in ACTIONS:
+        raise Http404
+    complaint = access_complaint(user=request.user, ticket_id=ticket_id)
+    form = _form(action, complaint, request.POST)
+    if form.is_valid():
+        try:
+            ACTIONS[action].run(request.user, complaint, dict(form.cleaned_data))
+        except DomainError as error:
+            add_domain_error(form, error)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied) or _("您没有执行此操作的权限。"))
+        else:
+            messages.success(request, str(ACTIONS[action].done))
+            return redirect("tickets:detail", ticket_id=ticket_id)
+    return render_ticket_page(request, complaint.ticket, complaint_forms={action: form}, status=422)
+
+
+@login_required
+@require_GET
+def complaint_list_view(request):
+    form = ComplaintFilterForm(request.GET or None)
+    filters = {"state": "active"}
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "state": data["state"],
+            "q": data["q"],
+            "major": True if data["major"] else None,
+            "overdue": data["overdue"] or None,
+        }
+    elif not request.GET:
+        form = ComplaintFilterForm(initial=filters)
+    page = paginate_queryset(request, complaint_list(user=request.user, **filters))
+    return render(
+        request,
+        "complaints/complaint_list.html",
+        {"form": form, "page": page, "querystring": querystring_without_page(request)},
+    )
+
+
+@login_required
+@require_GET
+def callback_list_view(request):
+    due_only = request.GET.get("due") == "1"
+    page = paginate_queryset(request, callback_tasks(user=request.user, due_only=due_only))
+    return render(
+        request,
+        "complaints/callback_list.html",
+        {"page": page, "due_only": due_only, "querystring": querystring_without_page(request)},
+    )
+
+
+@login_required
+def alert_list_view(request):
+    if request.method == "POST":
+        alert = access_crisis_alert(user=request.user, alert_id=int(request.POST.get("alert") or 0))
+        try:
+            do_crisis_alert_acknowledge(
+                actor=request.user, alert=alert, note=request.POST.get("note", "")
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("预警已确认。"))
+        return redirect("complaints:alerts")
+    page = paginate_queryset(request, crisis_alerts(user=request.user))
+    return render(request, "complaints/alert_list.html", {"page": page})
+
+
+def _period(request) -> tuple[PeriodForm, Period]:
+    form = PeriodForm(request.GET or None)
+    period = Period.last_days(90)
+    if request.GET and form.is_valid():
+        period = Period(
+            form.cleaned_data["start"] or period.start, form.cleaned_data["end"] or period.end
+        )
+    elif not request.GET:
+        form = PeriodForm(initial={"start": period.start, "end": period.end})
+    return form, period
+
+
+@login_required
+@require_GET
+def analysis_view(request):
+    form, period = _period(request)
+    analysis = complaint_analysis(user=request.user, period=period)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(analysis_csv(analysis), content_type="text/csv; charset=utf-8")
+        name = f"complaint-analysis-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    chart = {
+        key: [{"name": row["label"], "value": row["count"]} for row in analysis[key]]
+        for key in ("by_cause", "by_product", "by_department", "by_severity", "by_behaviour")
+    }
+    chart["trend"] = analysis["trend"]
+    return render(
+        request,
+        "complaints/analysis.html",
+        {
+            "form": form,
+            "analysis": analysis,
+            "chart": chart,
+            "querystring": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def qa_view(request):
+    if not request.user.has_perm("complaints.view_complaint_analysis"):
+        raise PermissionDenied
+    form, period = _period(request)
+    window = {"start": period.start_at, "end": period.end_at}
+    to_score = (
+        complaint_list(user=request.user)
+        .filter(first_dispatched_at__isnull=False, dispatch_score__isnull=True)
+        .exclude(state__in=["dispatched", "accepted"])[:20]
+    )
+    return render(
+        request,
+        "complaints/qa.html",
+        {
+            "form": form,
+            "rubric": DISPATCH_RUBRIC,
+            "by_agent": score_rollup_by_agent(user=request.user, **window),
+            "by_department": score_rollup_by_department(user=request.user, **window),
+            "forbidden": forbidden_phrase_counts(user=request.user, **window),
+            "to_score": to_score,
+        },
+    )
