@@ -35,6 +35,9 @@ class ApiClient:
     def patch(self, path: str, data: dict):
         return self._call("patch", path, data)
 
+    def put(self, path: str, data: dict):
+        return self._call("put", path, data)
+
     def delete(self, path: str):
         return self._call("delete", path)
 

@@ -17,6 +17,7 @@ from huitou.core.permissions import check_permission
 from .models import Behaviour, Cause, Complaint, RecoveryAction, Severity, State
 
 OPEN_DISPATCH = (State.DISPATCHED, State.ACCEPTED)
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def complaint_analysis(*, user, period: Period) -> dict:
         week += timedelta(days=7)
     recoveries = RecoveryAction.objects.filter(complaint__in=complaints)
     cost_by_kind = {
-        row["kind"]: row["total"]
+        row["kind"]: Decimal(row["total"]).quantize(CENT)
         for row in recoveries.values("kind").annotate(total=Sum("amount")).order_by("kind")
     }
     satisfaction = [row["recovery_satisfaction"] for row in rows if row["recovery_satisfaction"]]
@@ -156,7 +157,7 @@ def complaint_analysis(*, user, period: Period) -> dict:
         "overdue_dispatches": len(overdue),
         "reopened": sum(1 for row in rows if row["reopen_count"]),
         "reopen_rate": _rate(sum(1 for row in rows if row["reopen_count"]), total),
-        "recovery_cost": sum(cost_by_kind.values(), Decimal("0")),
+        "recovery_cost": sum(cost_by_kind.values(), Decimal("0")).quantize(CENT),
         "recovery_cost_by_kind": [
             {"code": kind, "label": RecoveryAction.Kind(kind).label, "amount": amount}
             for kind, amount in cost_by_kind.items()

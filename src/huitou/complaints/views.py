@@ -136,6 +136,17 @@ def _form(name: str, complaint: Complaint, data=None):
     return ACTIONS[name].form(data)
 
 
+FLOW_ACTIONS = [
+    ("answer", "handle"),
+    ("dispatch", "handle"),
+    ("accept", "process"),
+    ("result", "process"),
+    ("reply", "handle"),
+    ("callback", "handle"),
+    ("reopen", "handle"),
+]
+
+
 def complaint_panel_context(request, ticket, bound: dict | None = None) -> dict:
     """What the ticket page shows of a complaint: state, timeline, the user's actions."""
     complaint = access_complaint(user=request.user, ticket_id=ticket.pk)
@@ -150,18 +161,11 @@ def complaint_panel_context(request, ticket, bound: dict | None = None) -> dict:
         "score": user.has_perm("complaints.score_dispatch") and complaint.first_dispatched_at,
     }
     allowed = set(allowed_actions(complaint.state))
+    # A refused step stays on screen with its reason, even when the state does not allow it.
     shown = [
         name
-        for name, who in (
-            ("answer", "handle"),
-            ("dispatch", "handle"),
-            ("accept", "process"),
-            ("result", "process"),
-            ("reply", "handle"),
-            ("callback", "handle"),
-            ("reopen", "handle"),
-        )
-        if name in allowed and can[who]
+        for name, who in FLOW_ACTIONS
+        if (name in allowed and can[who]) or (name in bound and bound[name].errors)
     ]
     forms = {name: bound.get(name) or _form(name, complaint) for name in ACTIONS}
     return {

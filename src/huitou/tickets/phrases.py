@@ -142,3 +142,17 @@ def standard_phrases_for(ticket: Ticket) -> list[dict]:
         )
     order = list(PhraseCategory.values)
     return sorted(groups.values(), key=lambda group: order.index(group["category"]))
+
+
+def do_default_phrases_load() -> None:
+    """Add the default standard and forbidden phrases that are missing (as migrations do)."""
+    from .phrase_seeds import FORBIDDEN_PHRASES, STANDARD_PHRASES
+
+    for index, (category, title, body) in enumerate(STANDARD_PHRASES):
+        StandardPhrase.objects.get_or_create(
+            category=category, title=title, defaults={"body": body, "order": index}
+        )
+    for phrase, kind, suggestion in FORBIDDEN_PHRASES:
+        ForbiddenPhrase.objects.get_or_create(
+            phrase=phrase, defaults={"kind": kind, "suggestion": suggestion}
+        )

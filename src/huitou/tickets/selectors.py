@@ -1,5 +1,6 @@
 import re
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -91,4 +92,13 @@ def ticket_messages(*, ticket: Ticket) -> QuerySet[Message]:
 
 
 def ticket_history(*, ticket: Ticket) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.for_object(ticket).select_related("actor", "content_type")
+    """The ticket's history, with its complaint record's (which shares the ticket's id)."""
+    models = [Ticket]
+    if ticket.type == "complaint":
+        from huitou.complaints.models import Complaint
+
+        models.append(Complaint)
+    content_types = ContentType.objects.get_for_models(*models, for_concrete_models=True)
+    return AuditEntry.objects.filter(
+        content_type__in=content_types.values(), object_id=ticket.pk
+    ).select_related("actor", "content_type")

@@ -32,7 +32,9 @@ def classified(agent, *, cause="product_quality", product="空调 KFR-35", hours
     return complaint
 
 
-def test_a_crisis_alert_fires_at_the_threshold_and_not_below(agent, django_capture_on_commit_callbacks):
+def test_a_crisis_alert_fires_at_the_threshold_and_not_below(
+    agent, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         classified(agent, hours_ago=5)
         classified(agent, hours_ago=3, product="空调  kfr-35")  # same product, other spelling
@@ -87,7 +89,9 @@ def test_supervisor_acknowledges_an_alert_and_an_agent_cannot(agent, api_as):
     listed = supervisor.get("complaints/alerts", open_only="true").json()
     assert [row["id"] for row in listed["items"]] == [alert.pk]
     assert sorted(listed["items"][0]["tickets"]) == sorted(c.pk for c in complaints)
-    response = supervisor.post(f"complaints/alerts/{alert.pk}/acknowledge", {"note": "已通知质量部排查"})
+    response = supervisor.post(
+        f"complaints/alerts/{alert.pk}/acknowledge", {"note": "已通知质量部排查"}
+    )
     assert response.status_code == 200 and response.json()["acknowledged_at"]
     again = supervisor.post(f"complaints/alerts/{alert.pk}/acknowledge", {})
     assert again.status_code == 409

@@ -50,7 +50,10 @@ def test_tier_a_customer_makes_it_major_and_notifies_supervisor_and_management(
     assert complaint.is_major and complaint.major_reasons == ["tier_a"]
     recipients = set(major_notifications().values_list("recipient__username", flat=True))
     assert recipients == {people["supervisor"].username, people["manager"].username}
-    assert sorted(message.to[0] for message in mail.outbox) == ["boss@example.com", "gm@example.com"]
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "boss@example.com",
+        "gm@example.com",
+    ]
     assert "三换" in mail.outbox[0].body and complaint.ticket.number in mail.outbox[0].subject
 
 
@@ -130,7 +133,9 @@ def test_a_dispatch_on_time_is_not_overdue(people):
 
 def test_more_reasons_later_do_not_notify_again(people):
     complaint = make_complaint(actor=people["agent"], customer=CustomerFactory(tier="A"))
-    do_complaint_classify(actor=people["agent"], complaint=complaint, changes={"behaviour": "anger"})
+    do_complaint_classify(
+        actor=people["agent"], complaint=complaint, changes={"behaviour": "anger"}
+    )
     complaint.refresh_from_db()
     assert complaint.major_reasons == ["tier_a", "behaviour"]
     assert major_notifications().count() == 2

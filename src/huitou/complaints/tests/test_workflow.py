@@ -37,8 +37,12 @@ def test_full_flow_from_phone_complaint_to_closed_callback_with_every_timestamp(
     ).json()
     ticket = agent.post(
         "tickets",
-        {"customer": customer["id"], "channel": "phone", "type": "complaint",
-         "subject": "空调安装后漏水"},
+        {
+            "customer": customer["id"],
+            "channel": "phone",
+            "type": "complaint",
+            "subject": "空调安装后漏水",
+        },
     ).json()
     url = f"complaints/{ticket['id']}"
     assert agent.get(url).json()["state"] == "received"
@@ -51,7 +55,9 @@ def test_full_flow_from_phone_complaint_to_closed_callback_with_every_timestamp(
     assert response.status_code == 200, response.json()
     assert response.json()["state"] == "dispatched"
     assert handler.post(f"{url}/accept", {}).json()["state"] == "accepted"
-    body = handler.post(f"{url}/result", {"result": "网点已上门更换排水管，客户确认不漏了。"}).json()
+    body = handler.post(
+        f"{url}/result", {"result": "网点已上门更换排水管，客户确认不漏了。"}
+    ).json()
     assert body["state"] == "returned"
     body = agent.post(f"{url}/reply", {"body": "王先生您好，师傅已上门处理好漏水问题。"}).json()
     assert body["state"] == "replied"
@@ -83,9 +89,11 @@ def test_full_flow_from_phone_complaint_to_closed_callback_with_every_timestamp(
 
 def test_first_contact_resolution_path(team, api_as):
     complaint = make_complaint(actor=team["agent"])
-    body = api_as(team["agent"]).post(
-        f"complaints/{complaint.pk}/answer", {"body": "您好，已为您当场办理退款，非常抱歉。"}
-    ).json()
+    body = (
+        api_as(team["agent"])
+        .post(f"complaints/{complaint.pk}/answer", {"body": "您好，已为您当场办理退款，非常抱歉。"})
+        .json()
+    )
     assert body["state"] == "closed"
     assert body["first_contact_resolution"] is True
     assert body["reply_mode"] == "immediate"
@@ -209,9 +217,11 @@ def test_unsatisfied_callback_reopens_the_complaint_and_counts(team, api_as):
 def test_unsatisfied_callback_can_still_close_when_told_not_to_reopen(team, api_as):
     complaint = make_complaint(actor=team["agent"])
     complaint_at_replied(complaint, team, api_as)
-    body = api_as(team["agent"]).post(
-        f"complaints/{complaint.pk}/callback", {"satisfaction": 1, "reopen": False}
-    ).json()
+    body = (
+        api_as(team["agent"])
+        .post(f"complaints/{complaint.pk}/callback", {"satisfaction": 1, "reopen": False})
+        .json()
+    )
     assert body["state"] == "closed" and body["reopen_count"] == 0
     assert body["callbacks"][0]["outcome"] == "unsatisfied"
 
@@ -219,9 +229,11 @@ def test_unsatisfied_callback_can_still_close_when_told_not_to_reopen(team, api_
 def test_unreached_callback_keeps_the_task_open(team, api_as):
     complaint = make_complaint(actor=team["agent"])
     complaint_at_replied(complaint, team, api_as)
-    body = api_as(team["agent"]).post(
-        f"complaints/{complaint.pk}/callback", {"reached": False, "note": "无人接听"}
-    ).json()
+    body = (
+        api_as(team["agent"])
+        .post(f"complaints/{complaint.pk}/callback", {"reached": False, "note": "无人接听"})
+        .json()
+    )
     assert body["state"] == "replied"
     assert body["callbacks"][0]["status"] == "open" and body["callbacks"][0]["attempts"] == 1
     missing = api_as(team["agent"]).post(f"complaints/{complaint.pk}/callback", {"note": "x"})

@@ -82,7 +82,10 @@ def test_the_agent_may_still_send_and_the_use_is_recorded(api_as):
     )
     assert response.status_code == 201
     uses = ForbiddenPhraseUse.objects.filter(author=agent)
-    assert sorted(uses.values_list("phrase__phrase", flat=True)) == ["一个一个来", "这是本公司的规定"]
+    assert sorted(uses.values_list("phrase__phrase", flat=True)) == [
+        "一个一个来",
+        "这是本公司的规定",
+    ]
 
 
 def test_internal_notes_are_not_checked(api_as):
@@ -152,7 +155,9 @@ def test_the_promised_date_comes_from_the_complaint():
     ],
 )
 def test_customer_salutation(name, gender, kind, expected):
-    assert customer_salutation(CustomerFactory.build(name=name, gender=gender, kind=kind)) == expected
+    assert (
+        customer_salutation(CustomerFactory.build(name=name, gender=gender, kind=kind)) == expected
+    )
 
 
 def test_the_ticket_page_warns_and_offers_to_send_anyway(client):
