@@ -101,13 +101,16 @@ def do_major_evaluate(*, complaint: Complaint, actor, now) -> bool:
         kind="major_complaint",
         title=_("重大投诉：%(number)s %(subject)s")
         % {"number": ticket.number, "subject": ticket.subject},
-        body=_("客户：%(customer)s\n原因：%(reasons)s\n\n“三换”处理建议：\n%(guidance)s\n%(donts)s")
-        % {
-            "customer": ticket.customer.name,
-            "reasons": labels,
-            "guidance": guidance,
-            "donts": THREE_DONTS,
-        },
+        body="\n".join(
+            [
+                _("客户：%(customer)s") % {"customer": ticket.customer.name},
+                _("原因：%(reasons)s") % {"reasons": labels},
+                "",
+                _("“三换”处理建议："),
+                guidance,
+                str(THREE_DONTS),
+            ]
+        ),
         url=reverse("tickets:detail", args=[ticket.pk]),
     )
     return True

@@ -41,8 +41,8 @@ def dataset():
         dict(received_at=at(11, 11, 8), department=logistics, state="dispatched",
              first_dispatched_at=at(11, 11, 14), dispatched_at=at(11, 11, 14),
              dispatch_due_at=at(11, 11, 20)),
-        dict(received_at=at(10, 20, 8), cause="price", product="洗衣机", first_contact_resolution=True,
-             state="closed", closed_at=at(10, 20, 9)),
+        dict(received_at=at(10, 20, 8), cause="price", product="洗衣机",
+             first_contact_resolution=True, state="closed", closed_at=at(10, 20, 9)),
     ]  # fmt: skip
     complaints = []
     for row in rows:
