@@ -127,7 +127,8 @@ def do_complaint_answer(
     )
     complaint.ticket.refresh_from_db()
     now = timezone.now()
-    complaint.first_contact_resolution = True
+    # An answer after a reopen is not a first-contact resolution.
+    complaint.first_contact_resolution = complaint.reopen_count == 0
     complaint.reply_mode = complaint.reply_mode or ReplyMode.IMMEDIATE
     complaint.replied_at = now
     complaint.state = State.REPLIED

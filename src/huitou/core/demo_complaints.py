@@ -9,10 +9,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db.models import Min
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from huitou.complaints.major import major_reasons_for, management_recipients
 from huitou.complaints.models import (
     CallbackTask,
     Complaint,
+    ComplaintPolicy,
     ComplaintStep,
     MajorReason,
     State,
@@ -29,6 +34,9 @@ from huitou.complaints.services import (
     do_recovery_add,
 )
 from huitou.tickets.models import Message, Status, Ticket
+
+from .models import Notification
+from .notifications import do_notify
 
 CAUSE_BY_DEPARTMENT = {
     "售后服务部": "service",
@@ -66,6 +74,7 @@ class ComplaintStory:
         creator = plan.assignee or plan.creator
         self.centre = users[creator if creator.startswith("agent") else "agent1"]
         self.department_name: str | None = None
+        self.dispatched_at: datetime | None = None
         self.stamps: list[tuple[type, int, datetime]] = []
 
     def _track(self, at: datetime, action: Callable[[], object]) -> None:
@@ -121,6 +130,7 @@ class ComplaintStory:
         name = changes.pop("department", None)
         if name:
             self.department_name = name
+            self.dispatched_at = at
             dispatcher = actor if actor.has_perm("complaints.handle_complaint") else self.centre
             self._track(
                 at,
@@ -155,7 +165,7 @@ class ComplaintStory:
             if steps >= 2:
                 actions.append(
                     (
-                        rng.uniform(240, 2880),
+                        rng.uniform(120, 1500),
                         lambda: _result(handler, complaint, result),
                     )
                 )
@@ -189,6 +199,7 @@ class ComplaintStory:
                 )
             if status == Status.CLOSED:
                 satisfaction = rng.choices(range(1, 6), weights=SATISFACTION_WEIGHTS)[0]
+                again = satisfaction <= 2 and rng.random() < 0.5
                 actions.append(
                     (
                         rng.uniform(1440, 2880),
@@ -198,10 +209,43 @@ class ComplaintStory:
                             satisfaction=satisfaction,
                             note="客户表示"
                             + ("满意。" if satisfaction >= 3 else "不太满意，已记录。"),
-                            reopen=False,
+                            reopen=again,
                         ),
                     )
                 )
+                if again:  # unsatisfied: reopened, handled a second time, then satisfied
+                    department = self.departments[self.department_name]
+                    actions += [
+                        (
+                            rng.uniform(30, 240),
+                            lambda: do_complaint_dispatch(
+                                actor=self.centre,
+                                complaint=complaint,
+                                department=department,
+                                note="回访不满意，请再次处理。",
+                                due_at=self.now + timedelta(hours=24),
+                            ),
+                        ),
+                        (
+                            rng.uniform(20, 240),
+                            lambda: do_complaint_accept(actor=handler, complaint=complaint),
+                        ),
+                        (rng.uniform(120, 900), lambda: _result(handler, complaint, result)),
+                        (
+                            rng.uniform(10, 120),
+                            lambda: do_complaint_reply(
+                                actor=self.centre,
+                                complaint=complaint,
+                                body=_fill(REPLY, self.ticket, result),
+                            ),
+                        ),
+                        (
+                            rng.uniform(1440, 2880),
+                            lambda: do_complaint_callback(
+                                actor=self.centre, complaint=complaint, satisfaction=4
+                            ),
+                        ),
+                    ]
                 if rng.random() < 0.4:
                     scores = {
                         "right_department": rng.choice([30, 30, 25, 15]),
@@ -226,12 +270,18 @@ class ComplaintStory:
                     ),
                 )
             )
-        latest = self.now - timedelta(minutes=1)
+        # The flow's steps follow the dispatch (or the arrival) and fit inside the ticket's
+        # own story, squeezed if need be; never in the future.
+        start = self.dispatched_at or times[0]
+        end = min(max(times[-1], start + timedelta(minutes=5)), self.now - timedelta(minutes=1))
+        total = sum(delay for delay, _action in actions) or 1
+        scale = min(1.0, max((end - start).total_seconds() / 60, 0) / total)
+        at = start
         for delay, action in actions:
-            at = min(times[-1] + timedelta(minutes=delay), latest)
-            times.append(max(at, times[-1]))
+            at += timedelta(minutes=delay * scale)
+            times.append(at)
             marks.append((last_entry_id(), len(times) - 1))
-            self._track(times[-1], action)
+            self._track(at, action)
             complaint.refresh_from_db()
 
 
@@ -283,20 +333,11 @@ def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: dateti
         complaint.replied_at = max(replied) if replied else None
         complaint.closed_at = at.get(Step.CLOSED, [None])[-1]
         due = complaint.dispatch_due_at
-        late = due is not None and (
-            (complaint.result_at or now) > due
-            and (
-                complaint.result_at is not None
-                or complaint.state in (State.DISPATCHED, State.ACCEPTED)
-            )
+        open_dispatch = complaint.state in (State.DISPATCHED, State.ACCEPTED)
+        complaint.dispatch_overdue = due is not None and (
+            (complaint.result_at is not None and complaint.result_at > due)
+            or (open_dispatch and due < now)
         )
-        if late and not complaint.dispatch_overdue:
-            complaint.dispatch_overdue = True
-            complaint.major_reasons = [*complaint.major_reasons, MajorReason.OVERDUE.value]
-            complaint.is_major = True
-            complaint.major_at = complaint.major_at or due
-        if complaint.major_at and complaint.major_at > now - timedelta(minutes=1):
-            complaint.major_at = complaint.received_at
         ticket.resolved_at = complaint.replied_at or complaint.closed_at
         ticket.closed_at = complaint.closed_at
         ticket.first_response_at = first_reply.get(ticket.pk, ticket.first_response_at)
@@ -306,6 +347,8 @@ def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: dateti
                 task.due_at = complaint.replied_at + timedelta(hours=24)
             task.done_at = complaint.closed_at if task.done_at else None
             callbacks.append(task)
+    Complaint.objects.bulk_update(complaints, ["received_at"], batch_size=500)
+    _recompute_major(complaints)  # with every complaint's received_at in place
     Complaint.objects.bulk_update(
         complaints,
         [
@@ -328,3 +371,40 @@ def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: dateti
         tickets, ["resolved_at", "closed_at", "first_response_at"], batch_size=500
     )
     CallbackTask.objects.bulk_update(callbacks, ["due_at", "done_at"], batch_size=500)
+
+
+def _recompute_major(complaints: list[Complaint]) -> None:
+    """The services judged each complaint at load time, before it was backdated: judge again
+    with the story's times, and keep only the alerts a supervisor would still be reading."""
+    policy = ComplaintPolicy.load()
+    recent = timezone.now() - timedelta(days=3)
+    fresh = []
+    for complaint in complaints:
+        complaint.major_reasons = major_reasons_for(complaint, policy)
+        complaint.is_major = bool(complaint.major_reasons)
+        complaint.major_at = complaint.received_at if complaint.is_major else None
+        if complaint.is_major and complaint.received_at >= recent:
+            fresh.append(complaint)
+    Notification.objects.filter(kind="major_complaint").delete()
+    ComplaintStep.objects.filter(step=Step.MAJOR).delete()
+    ComplaintStep.objects.bulk_create(
+        ComplaintStep(
+            complaint=complaint,
+            step=Step.MAJOR,
+            at=complaint.received_at,
+            state=complaint.state,
+            note="、".join(str(MajorReason(code).label) for code in complaint.major_reasons),
+        )
+        for complaint in complaints
+        if complaint.is_major
+    )
+    for complaint in fresh:
+        ticket = complaint.ticket
+        do_notify(
+            recipients=management_recipients(),
+            kind="major_complaint",
+            title=_("重大投诉：%(number)s %(subject)s")
+            % {"number": ticket.number, "subject": ticket.subject},
+            body="、".join(str(MajorReason(code).label) for code in complaint.major_reasons),
+            url=reverse("tickets:detail", args=[ticket.pk]),
+        )
