@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry, NumberSequence, WorkerHeartbeat
+from .models import AuditEntry, Notification, NumberSequence, WorkerHeartbeat
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -32,3 +32,10 @@ class NumberSequenceAdmin(ReadOnlyAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["name", "last_seen"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "read_at"]
+    list_filter = ["kind"]
+    list_select_related = ["recipient"]

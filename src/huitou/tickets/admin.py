@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from huitou.core.admin import ReadOnlyAdmin
 
-from .models import Message, Ticket
+from .models import ForbiddenPhrase, ForbiddenPhraseUse, Message, StandardPhrase, Ticket
 
 
 class MessageInline(admin.TabularInline):
@@ -21,3 +21,26 @@ class TicketAdmin(ReadOnlyAdmin):
     search_fields = ["number", "subject", "customer__name"]
     list_select_related = ["customer", "assignee", "department"]
     inlines = [MessageInline]
+
+
+@admin.register(StandardPhrase)
+class StandardPhraseAdmin(admin.ModelAdmin):
+    list_display = ["title", "category", "order", "active"]
+    list_filter = ["category", "active"]
+    list_editable = ["order", "active"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(ForbiddenPhrase)
+class ForbiddenPhraseAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "kind", "suggestion", "active"]
+    list_filter = ["kind", "active"]
+    list_editable = ["active"]
+    search_fields = ["phrase"]
+
+
+@admin.register(ForbiddenPhraseUse)
+class ForbiddenPhraseUseAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "author", "phrase", "message"]
+    list_filter = ["phrase"]
+    list_select_related = ["author", "phrase", "message"]

@@ -137,3 +137,18 @@ def test_complaint_list_query_count_does_not_grow(api_as, django_assert_max_num_
         make_complaint(actor=agent)
     with django_assert_max_num_queries(baseline):
         assert api.get("complaints", limit=50).json()["count"] == 23
+
+
+def test_admin_pages_for_complaint_configuration_open(client):
+    make_complaint(customer=CustomerFactory(tier="A"))
+    client.force_login(UserFactory(role="admin"))
+    for url in (
+        "/admin/complaints/complaintpolicy/1/change/",
+        "/admin/complaints/complaint/",
+        "/admin/complaints/crisisalert/",
+        "/admin/tickets/forbiddenphrase/",
+        "/admin/tickets/standardphrase/",
+        "/admin/tickets/forbiddenphraseuse/",
+        "/admin/core/notification/",
+    ):
+        assert client.get(url).status_code == 200, url
