@@ -459,8 +459,13 @@ def _clean_classification(complaint: Complaint, changes: dict[str, Any]) -> dict
 
 
 @transaction.atomic
-def do_complaint_classify(*, actor, complaint: Complaint, changes: dict[str, Any]) -> Complaint:
-    """Classification, 5W1H, validity, demand and solution; every change is audited."""
+def do_complaint_classify(
+    *, actor, complaint: Complaint, changes: dict[str, Any], evaluate_crisis: bool = True
+) -> Complaint:
+    """Classification, 5W1H, validity, demand and solution; every change is audited.
+
+    A change of cause, product or behaviour queues the crisis evaluation (unless the caller,
+    like the demo loader, evaluates in bulk itself)."""
     check_permission(actor, "complaints.handle_complaint")
     complaint = _lock(complaint)
     check_ticket_visible(actor=actor, ticket=complaint.ticket)
@@ -477,7 +482,7 @@ def do_complaint_classify(*, actor, complaint: Complaint, changes: dict[str, Any
     complaint.save()
     do_audit_changes(obj=complaint, actor=actor, changes=diffs)
     do_major_evaluate(complaint=complaint, actor=actor, now=timezone.now())
-    if {"cause", "product", "behaviour"} & {field for field, _old, _new in diffs}:
+    if evaluate_crisis and {"cause", "product", "behaviour"} & {field for field, _o, _n in diffs}:
         from .tasks import evaluate_crisis
 
         complaint_id = complaint.pk

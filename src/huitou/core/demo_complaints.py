@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huitou.complaints.crisis import do_crisis_evaluate
 from huitou.complaints.major import major_reasons_for, management_recipients
 from huitou.complaints.models import (
     CallbackTask,
@@ -120,7 +121,9 @@ class ComplaintStory:
             changes["compensation_demand"] = rng.choice([200, 500, 1000, 8000])
         self._track(
             at,
-            lambda: do_complaint_classify(actor=self.centre, complaint=complaint, changes=changes),
+            lambda: do_complaint_classify(
+                actor=self.centre, complaint=complaint, changes=changes, evaluate_crisis=False
+            ),
         )
 
     def on_update(self, *, actor, changes: dict, at: datetime) -> dict:
@@ -371,6 +374,9 @@ def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: dateti
         tickets, ["resolved_at", "closed_at", "first_response_at"], batch_size=500
     )
     CallbackTask.objects.bulk_update(callbacks, ["due_at", "done_at"], batch_size=500)
+    # Crisis alerts as the worker would have raised them while the complaints came in.
+    for complaint in sorted(complaints, key=lambda complaint: complaint.received_at):
+        do_crisis_evaluate(complaint_id=complaint.pk)
 
 
 def _recompute_major(complaints: list[Complaint]) -> None:
