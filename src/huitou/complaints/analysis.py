@@ -7,14 +7,24 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from huitou.core.errors import DomainError
 from huitou.core.permissions import check_permission
 
-from .models import Behaviour, Cause, Complaint, RecoveryAction, Severity, State
+from .models import (
+    Behaviour,
+    Cause,
+    Complaint,
+    ComplaintStep,
+    RecoveryAction,
+    Severity,
+    State,
+    Step,
+)
 
 OPEN_DISPATCH = (State.DISPATCHED, State.ACCEPTED)
 CENT = Decimal("0.01")
@@ -39,6 +49,19 @@ class Period:
     def last_days(cls, days: int = 90) -> "Period":
         today = timezone.localdate()
         return cls(today - timedelta(days=days - 1), today)
+
+
+def checked_period(start: date | None, end: date | None) -> Period:
+    """The period from `start` to `end` (each defaulting to the last 90 days), or a 422."""
+    default = Period.last_days(90)
+    period = Period(start or default.start, end or default.end)
+    if period.end < period.start:
+        raise DomainError(_("结束日期不能早于开始日期。"), field="end")
+    if (period.end - period.start).days > 3660:
+        raise DomainError(_("统计期间不能超过十年。"), field="start")
+    if period.start.year < 2000 or period.end.year > 2999:
+        raise DomainError(_("日期超出范围。"), field="start" if period.start.year < 2000 else "end")
+    return period
 
 
 def _hours(deltas: list[timedelta]) -> float | None:
@@ -66,7 +89,11 @@ def complaint_analysis(*, user, period: Period) -> dict:
         received_at__gte=period.start_at, received_at__lt=period.end_at
     )
     rows = list(
-        complaints.values(
+        complaints.annotate(
+            went_overdue=Exists(
+                ComplaintStep.objects.filter(complaint=OuterRef("pk"), step=Step.OVERDUE)
+            )
+        ).values(
             "pk",
             "state",
             "severity",
@@ -169,6 +196,12 @@ def complaint_analysis(*, user, period: Period) -> dict:
     }
 
 
+def _cell(value) -> str:
+    """A spreadsheet must not run a product name like =HYPERLINK(...) as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def analysis_csv(analysis: dict) -> str:
     """The figures as CSV (UTF-8 with BOM, so Excel opens the Chinese correctly)."""
     out = io.StringIO()
@@ -184,7 +217,7 @@ def analysis_csv(analysis: dict) -> str:
         writer.writerow([])
         writer.writerow([label, _("投诉数")])
         for row in analysis[key]:
-            writer.writerow([row["label"], row["count"]])
+            writer.writerow([_cell(row["label"]), row["count"]])
     writer.writerow([])
     writer.writerow([_("周（周一）"), _("投诉数")])
     for row in analysis["trend"]:

@@ -14,7 +14,7 @@ from huitou.core.pagination import ApiPagination
 from huitou.core.permissions import check_permission
 
 from . import services
-from .analysis import Period, complaint_analysis
+from .analysis import Period, checked_period, complaint_analysis
 from .crisis import do_crisis_alert_acknowledge
 from .models import DISPATCH_RUBRIC
 from .qa import (
@@ -184,7 +184,6 @@ class ComplaintPatch(Schema):
     solution_accepted: bool | None = None
     reply_mode: ReplyModeName | None = None
     promised_date: date | None = None
-    recovery_satisfaction: int | None = Field(None, ge=1, le=5)
 
 
 class BodyIn(Schema):
@@ -246,13 +245,7 @@ class PeriodQuery(Schema):
     end: date | None = None
 
     def period(self) -> Period:
-        default = Period.last_days(90)
-        period = Period(self.start or default.start, self.end or default.end)
-        if period.end < period.start:
-            raise DomainError(_("结束日期不能早于开始日期。"), field="end")
-        if (period.end - period.start).days > 3660:
-            raise DomainError(_("统计期间不能超过十年。"), field="start")
-        return period
+        return checked_period(self.start, self.end)
 
 
 class CallbackTaskOut(Schema):

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,43 +66,68 @@ def do_crisis_evaluate(*, complaint_id: int) -> list[CrisisAlert]:
         _notify_alert(alert)
         raised.append(alert)
     if complaint.cause and complaint.product:
-        window = timedelta(hours=policy.crisis_window_hours)
-        cluster = Complaint.objects.filter(
-            cause=complaint.cause,
-            product__iexact=complaint.product,
-            received_at__gt=complaint.received_at - window,
-            received_at__lte=complaint.received_at,
-        )
-        # An alert whose newest complaint is within the window is the same wave: extend it.
-        alert = (
-            CrisisAlert.objects.filter(
-                kind=CrisisAlert.Kind.CLUSTER,
-                cause=complaint.cause,
-                product__iexact=complaint.product,
-            )
-            .annotate(last=Max("complaints__received_at"))
-            .filter(last__gt=complaint.received_at - window)
-            .order_by("-created_at")
-            .first()
-        )
+        alert = _cluster_alert(complaint, policy)
         if alert is not None:
-            if not alert.complaints.filter(pk=complaint.pk).exists():
-                alert.complaints.add(complaint)
-                alert.complaint_count = alert.complaints.count()
-                alert.save(update_fields=["complaint_count", "updated_at"])
-        elif cluster.count() >= policy.crisis_threshold:
-            members = list(cluster)
-            alert = CrisisAlert.objects.create(
-                kind=CrisisAlert.Kind.CLUSTER,
-                cause=complaint.cause,
-                product=complaint.product,
-                complaint_count=len(members),
-                window_start=min(member.received_at for member in members),
-            )
-            alert.complaints.add(*members)
-            _notify_alert(alert)
             raised.append(alert)
     return raised
+
+
+def _cluster_alert(complaint: Complaint, policy: ComplaintPolicy) -> CrisisAlert | None:
+    """Join the open alert of `complaint`'s wave, or raise one when some window of
+    `crisis_window_hours` holding this complaint has `crisis_threshold` of its kind.
+
+    Complaints may be classified in any order, so windows are looked for on both sides.
+    Complaints already in an acknowledged alert were dealt with: they do not count again,
+    so a wave that keeps growing after the acknowledgement raises a new alert."""
+    window = timedelta(hours=policy.crisis_window_hours)
+    at = complaint.received_at
+    same = CrisisAlert.objects.filter(
+        kind=CrisisAlert.Kind.CLUSTER, cause=complaint.cause, product__iexact=complaint.product
+    )
+    open_alert = (
+        same.filter(acknowledged_at__isnull=True)
+        .annotate(first=Min("complaints__received_at"), last=Max("complaints__received_at"))
+        .filter(last__gt=at - window, first__lt=at + window)
+        .order_by("-created_at")
+        .first()
+    )
+    if open_alert is not None:
+        if not open_alert.complaints.filter(pk=complaint.pk).exists():
+            open_alert.complaints.add(complaint)
+            open_alert.complaint_count = open_alert.complaints.count()
+            open_alert.save(update_fields=["complaint_count", "updated_at"])
+        return None
+    if same.filter(acknowledged_at__isnull=False, complaints=complaint).exists():
+        return None
+    candidates = list(
+        Complaint.objects.filter(
+            cause=complaint.cause,
+            product__iexact=complaint.product,
+            received_at__gt=at - window,
+            received_at__lt=at + window,
+        )
+        .exclude(alerts__in=same.filter(acknowledged_at__isnull=False))
+        .order_by("received_at", "pk")
+    )
+    best: list[Complaint] = []
+    for index, first in enumerate(candidates):
+        if first.received_at > at:
+            break
+        members = [c for c in candidates[index:] if c.received_at < first.received_at + window]
+        if complaint in members and len(members) > len(best):
+            best = members
+    if len(best) < policy.crisis_threshold:
+        return None
+    alert = CrisisAlert.objects.create(
+        kind=CrisisAlert.Kind.CLUSTER,
+        cause=complaint.cause,
+        product=complaint.product,
+        complaint_count=len(best),
+        window_start=best[0].received_at,
+    )
+    alert.complaints.add(*best)
+    _notify_alert(alert)
+    return alert
 
 
 @transaction.atomic

@@ -152,8 +152,16 @@ class PeriodForm(forms.Form):
         label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("结束日期不能早于开始日期。"))
-        return data
+    def period(self):
+        """The period asked for, checked by the same rule as the API; None when invalid."""
+        from huitou.core.errors import DomainError
+
+        from .analysis import checked_period
+
+        if not self.is_valid():
+            return None
+        try:
+            return checked_period(self.cleaned_data["start"], self.cleaned_data["end"])
+        except DomainError as error:
+            self.add_error(error.field if error.field in self.fields else None, error.message)
+            return None

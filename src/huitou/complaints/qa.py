@@ -11,7 +11,7 @@ from huitou.core.errors import ConflictError, DomainError, check_text
 from huitou.core.permissions import check_permission
 from huitou.tickets.models import ForbiddenPhraseUse
 
-from .models import DISPATCH_RUBRIC, Complaint, DispatchScore
+from .models import DISPATCH_RUBRIC, Complaint, DispatchScore, State
 
 
 @transaction.atomic
@@ -23,6 +23,9 @@ def do_dispatch_score(
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if complaint.first_dispatched_at is None:
         raise ConflictError(_("该投诉未派单，无需评分派单质量。"), field="complaint")
+    if complaint.state in (State.DISPATCHED, State.ACCEPTED):
+        # Whether the due time was met is known only once the department has answered.
+        raise ConflictError(_("责任部门尚未反馈处理结果，请稍后评分。"), field="complaint")
     missing = [name for name in DISPATCH_RUBRIC if name not in scores]
     if missing:
         raise DomainError(_("请为每一项评分。"), field=missing[0])

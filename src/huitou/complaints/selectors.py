@@ -5,6 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huitou.core.errors import check_text
 from huitou.core.permissions import check_permission
 from huitou.tickets.selectors import visible_tickets
 
@@ -38,7 +39,7 @@ def complaint_list(
             Q(dispatch_overdue=True)
             | Q(state__in=[State.DISPATCHED, State.ACCEPTED], dispatch_due_at__lt=timezone.now())
         )
-    q = (q or "").strip()
+    q = check_text((q or "").strip(), field="q", max_length=200)
     if q:
         complaints = complaints.filter(
             Q(ticket__number__icontains=q)

@@ -96,11 +96,21 @@ def _required_text(value: str, *, field: str, message: str, max_length: int = 50
     return value
 
 
+# A ticket already answered or closed before it became a complaint starts at that point.
+STATE_FOR_TICKET_STATUS = {"resolved": State.REPLIED, "closed": State.CLOSED}
+
+
 @transaction.atomic
 def do_complaint_open(*, actor, ticket: Ticket) -> Complaint:
-    """The complaint record of a new complaint ticket: received, time-stamped, rules checked."""
+    """The complaint record of a complaint ticket: received, time-stamped, rules checked."""
     complaint, created = Complaint.objects.get_or_create(
-        ticket=ticket, defaults={"received_at": ticket.created_at or timezone.now()}
+        ticket=ticket,
+        defaults={
+            "received_at": ticket.created_at or timezone.now(),
+            "state": STATE_FOR_TICKET_STATUS.get(ticket.status, State.RECEIVED),
+            "replied_at": ticket.resolved_at,
+            "closed_at": ticket.closed_at,
+        },
     )
     if created:
         complaint.ticket = ticket
@@ -124,6 +134,7 @@ def do_complaint_answer(
         body=body,
         public=True,
         confirm_forbidden=confirm_forbidden,
+        complaint_step=True,
     )
     complaint.ticket.refresh_from_db()
     now = timezone.now()
@@ -175,6 +186,7 @@ def do_complaint_dispatch(
     complaint.first_dispatched_at = complaint.first_dispatched_at or now
     complaint.dispatch_due_at = due_at
     complaint.handler = None
+    complaint.dispatch_overdue = False  # per dispatch; the overdue step and reason stay
     complaint.accepted_at = None
     complaint.result = ""
     complaint.result_at = None
@@ -290,6 +302,7 @@ def do_complaint_reply(
         body=body,
         public=True,
         confirm_forbidden=confirm_forbidden,
+        complaint_step=True,
     )
     complaint.ticket.refresh_from_db()
     now = timezone.now()
@@ -411,7 +424,6 @@ CLASSIFICATION_FIELDS = {
     "compensation_demand",
     "solution_accepted",
     "promised_date",
-    "recovery_satisfaction",
 }
 
 
@@ -444,9 +456,6 @@ def _clean_classification(complaint: Complaint, changes: dict[str, Any]) -> dict
             check_text(value, field=field, max_length=TEXT_FIELDS[field])
         elif field == "compensation_demand":
             value = check_amount(value, field=field, allow_none=True)
-        elif field == "recovery_satisfaction" and value is not None:
-            if not isinstance(value, int) or not 1 <= value <= 5:
-                raise DomainError(_("满意度必须是 1–5。"), field=field)
         elif field == "solution_accepted" and value is not None and not isinstance(value, bool):
             raise DomainError(_("请填写是或否。"), field=field)
         clean[field] = value
@@ -481,6 +490,8 @@ def do_complaint_classify(
         setattr(complaint, field, new)
     complaint.save()
     do_audit_changes(obj=complaint, actor=actor, changes=diffs)
+    if complaint.ticket.status == "new":  # someone is working on it now
+        _sync_ticket(complaint, actor=actor, now=timezone.now())
     do_major_evaluate(complaint=complaint, actor=actor, now=timezone.now())
     if evaluate_crisis and {"cause", "product", "behaviour"} & {field for field, _o, _n in diffs}:
         from .tasks import evaluate_crisis
@@ -513,15 +524,25 @@ def do_recovery_add(
 
 
 def complaint_for_ticket_type_change(*, actor, ticket: Ticket, new_type: str) -> None:
-    """Called when a ticket's type changes: open the complaint record, or drop an untouched one."""
-    complaint = Complaint.objects.filter(ticket=ticket).first()
+    """Called when a ticket's type changes: open the complaint record, or drop one that
+    nothing has happened to yet. Anything more (a step, a recovery, a reopen) is history
+    that must stay, so the type change is refused."""
+    check_permission(actor, "complaints.handle_complaint")
+    complaint = Complaint.objects.select_for_update().filter(ticket=ticket).first()
     if new_type == TicketType.COMPLAINT:
         if complaint is None:
             do_complaint_open(actor=actor, ticket=ticket)
         return
-    if complaint is not None:
-        if complaint.state != State.RECEIVED or complaint.first_dispatched_at is not None:
-            raise ConflictError(
-                _("投诉已进入处理流程，不能改为其他类型。"), field="type", code="illegal_transition"
-            )
-        complaint.delete()
+    if complaint is None:
+        return
+    untouched = (
+        complaint.state == State.RECEIVED
+        and complaint.reopen_count == 0
+        and not complaint.steps.exclude(step__in=[Step.RECEIVED, Step.MAJOR]).exists()
+        and not complaint.recoveries.exists()
+    )
+    if not untouched:
+        raise ConflictError(
+            _("投诉已进入处理流程，不能改为其他类型。"), field="type", code="illegal_transition"
+        )
+    complaint.delete()

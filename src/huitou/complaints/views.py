@@ -241,7 +241,10 @@ def callback_list_view(request):
 @login_required
 def alert_list_view(request):
     if request.method == "POST":
-        alert = access_crisis_alert(user=request.user, alert_id=int(request.POST.get("alert") or 0))
+        alert_id = request.POST.get("alert", "")
+        if not alert_id.isdigit() or len(alert_id) > 18:
+            raise Http404
+        alert = access_crisis_alert(user=request.user, alert_id=int(alert_id))
         try:
             do_crisis_alert_acknowledge(
                 actor=request.user, alert=alert, note=request.POST.get("note", "")
@@ -256,15 +259,12 @@ def alert_list_view(request):
 
 
 def _period(request) -> tuple[PeriodForm, Period]:
-    form = PeriodForm(request.GET or None)
-    period = Period.last_days(90)
-    if request.GET and form.is_valid():
-        period = Period(
-            form.cleaned_data["start"] or period.start, form.cleaned_data["end"] or period.end
-        )
-    elif not request.GET:
-        form = PeriodForm(initial={"start": period.start, "end": period.end})
-    return form, period
+    """The period of the filter form; the last 90 days when none (or an invalid one) is given."""
+    default = Period.last_days(90)
+    if not request.GET:
+        return PeriodForm(initial={"start": default.start, "end": default.end}), default
+    form = PeriodForm(request.GET)
+    return form, form.period() or default
 
 
 @login_required

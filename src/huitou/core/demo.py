@@ -572,7 +572,8 @@ class _Loader:
             marks.append((self.last_entry_id(), index))
             actor = self.users[step.actor]
             if step.kind in ("reply", "note"):
-                public = step.kind == "reply"
+                # A complaint is answered through its flow; what was said meanwhile is a note.
+                public = step.kind == "reply" and story is None
                 message = do_message_add(actor=actor, ticket=ticket, body=step.body, public=public)
                 self.messages.append(Message(pk=message.pk, created_at=at))
                 if public and stamps["first_response_at"] is None:

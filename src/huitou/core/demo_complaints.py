@@ -93,6 +93,8 @@ class ComplaintStory:
         self.stamps.extend(
             (ComplaintStep, pk, at) for pk in complaint.steps.values_list("pk", flat=True)
         )
+        if self.plan.status == Status.NEW:
+            return  # nobody has looked at it yet
         department = self.plan.steps and next(
             (
                 dict(s.changes).get("department")

@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from huitou.core.errors import check_text
 from huitou.core.models import AuditEntry
 from huitou.core.permissions import check_permission
 from huitou.customers.phones import phone_digits
@@ -58,7 +59,7 @@ def ticket_list(
         tickets = tickets.filter(customer__tier=tier)
     if customer_id:
         tickets = tickets.filter(customer_id=customer_id)
-    q = (q or "").strip()
+    q = check_text((q or "").strip(), field="q", max_length=200)
     if q:
         condition = (
             Q(number__icontains=q)

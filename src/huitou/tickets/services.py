@@ -105,6 +105,10 @@ def do_ticket_create(
     contact_phone: str = "",
 ) -> Ticket:
     check_permission(actor, "tickets.add_ticket")
+    dispatch_to = None
+    if type == TicketType.COMPLAINT and department is not None:
+        # A complaint reaches a department only by dispatch, which sets its due time.
+        dispatch_to, department = department, None
     ticket = Ticket(
         customer=customer,
         channel=check_choice(channel, Channel, "channel"),
@@ -126,9 +130,12 @@ def do_ticket_create(
     ticket.save()
     do_audit_record(obj=ticket, actor=actor, action="created", new=ticket.number)
     if ticket.type == TicketType.COMPLAINT:
-        from huitou.complaints.services import do_complaint_open
+        from huitou.complaints.services import do_complaint_dispatch, do_complaint_open
 
-        do_complaint_open(actor=actor, ticket=ticket)
+        complaint = do_complaint_open(actor=actor, ticket=ticket)
+        if dispatch_to is not None:  # filed and dispatched in one go
+            do_complaint_dispatch(actor=actor, complaint=complaint, department=dispatch_to)
+            ticket.refresh_from_db()
     return ticket
 
 
@@ -180,6 +187,11 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise DomainError(_("该字段不可修改。"), field=sorted(unknown)[0])
+    if ticket.type == TicketType.COMPLAINT or changes.get("type") == TicketType.COMPLAINT:
+        # Complaint services lock the complaint, then the ticket: keep that order here.
+        from huitou.complaints.models import Complaint
+
+        list(Complaint.objects.select_for_update().filter(pk=ticket.pk))
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     check_ticket_visible(actor=actor, ticket=ticket)
     check_complaint_flow_fields(ticket=ticket, changes=changes)
@@ -276,9 +288,18 @@ def check_reply_body(*, body: str, confirm_forbidden: bool) -> tuple[str, list]:
 
 @transaction.atomic
 def do_message_add(
-    *, actor, ticket: Ticket, body: str, public: bool, confirm_forbidden: bool = False
+    *,
+    actor,
+    ticket: Ticket,
+    body: str,
+    public: bool,
+    confirm_forbidden: bool = False,
+    complaint_step: bool = False,
 ) -> Message:
-    """Add a reply or an internal note. The first public staff reply is the first response."""
+    """Add a reply or an internal note. The first public staff reply is the first response.
+
+    A complaint is answered only through its flow (`complaint_step`, set by the complaint
+    services), so a reply can never overtake the department's result."""
     check_permission(actor, "tickets.add_message")
     hits = []
     if public:
@@ -290,6 +311,12 @@ def do_message_add(
             raise DomainError(_("内容不能为空。"), field="body")
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     check_ticket_visible(actor=actor, ticket=ticket)
+    if public and ticket.type == TicketType.COMPLAINT and not complaint_step:
+        raise ConflictError(
+            _("投诉请通过“当即答复”或“答复客户”回复客户；过程中的沟通请记为内部备注。"),
+            field="public",
+            code="illegal_transition",
+        )
     if public and ticket.status == Status.CLOSED:
         # Internal notes stay possible: QA reviews closed tickets.
         raise ConflictError(_("工单已关闭，请先重新打开。"), field="status")

@@ -2,7 +2,11 @@ import pytest
 
 from huitou.accounts.tests.factories import DepartmentFactory, UserFactory
 from huitou.complaints.models import DispatchScore
-from huitou.complaints.services import do_complaint_dispatch
+from huitou.complaints.services import (
+    do_complaint_accept,
+    do_complaint_dispatch,
+    do_complaint_result,
+)
 from huitou.tickets.tests.factories import TicketFactory
 
 from .factories import make_complaint
@@ -12,8 +16,12 @@ FULL = {"right_department": 30, "clear_description": 25, "due_time_met": 25, "re
 
 
 def dispatched(agent, department):
+    """A complaint dispatched to `department`, which has returned its result."""
     complaint = make_complaint(actor=agent)
     do_complaint_dispatch(actor=agent, complaint=complaint, department=department)
+    handler = UserFactory(role="handler", department=department)
+    do_complaint_accept(actor=handler, complaint=complaint)
+    do_complaint_result(actor=handler, complaint=complaint, result="已处理")
     return complaint
 
 

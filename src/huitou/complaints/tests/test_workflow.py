@@ -80,6 +80,7 @@ def test_full_flow_from_phone_complaint_to_closed_callback_with_every_timestamp(
     assert body["department"] == team["aftersales"].pk
     assert body["recovery_satisfaction"] == 5
     assert body["first_contact_resolution"] is False
+    assert body["major"] is False and body["major_reasons"] == []  # an ordinary complaint
     assert body["callbacks"][0]["status"] == "done" and body["callbacks"][0]["satisfaction"] == 5
     ticket_now = agent.get(f"tickets/{ticket['id']}").json()
     assert ticket_now["status"] == "closed" and ticket_now["closed_at"]
