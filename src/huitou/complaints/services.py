@@ -119,24 +119,32 @@ def do_complaint_open(*, actor, ticket: Ticket) -> Complaint:
     return complaint
 
 
-@transaction.atomic
-def do_complaint_answer(
-    *, actor, complaint: Complaint, body: str, confirm_forbidden: bool = False
-) -> Complaint:
-    """Answered at once (当即答复): reply, close, count as first-contact resolution."""
+def _reply_to_customer(*, actor, complaint: Complaint, action: str, body: str, confirm: bool):
+    """The public message of an answer or reply step; returns the locked complaint."""
     check_permission(actor, "complaints.handle_complaint")
     complaint = _lock(complaint)
     check_ticket_visible(actor=actor, ticket=complaint.ticket)
-    check_transition(complaint.state, "answer")
+    check_transition(complaint.state, action)
     do_message_add(
         actor=actor,
         ticket=complaint.ticket,
         body=body,
         public=True,
-        confirm_forbidden=confirm_forbidden,
+        confirm_forbidden=confirm,
         complaint_step=True,
     )
     complaint.ticket.refresh_from_db()
+    return complaint
+
+
+@transaction.atomic
+def do_complaint_answer(
+    *, actor, complaint: Complaint, body: str, confirm_forbidden: bool = False
+) -> Complaint:
+    """Answered at once (当即答复): reply, close, count as first-contact resolution."""
+    complaint = _reply_to_customer(
+        actor=actor, complaint=complaint, action="answer", body=body, confirm=confirm_forbidden
+    )
     now = timezone.now()
     # An answer after a reopen is not a first-contact resolution.
     complaint.first_contact_resolution = complaint.reopen_count == 0
@@ -292,19 +300,9 @@ def do_complaint_reply(
     *, actor, complaint: Complaint, body: str, confirm_forbidden: bool = False
 ) -> Complaint:
     """The service centre replies to the customer; a call-back task is scheduled."""
-    check_permission(actor, "complaints.handle_complaint")
-    complaint = _lock(complaint)
-    check_ticket_visible(actor=actor, ticket=complaint.ticket)
-    check_transition(complaint.state, "reply")
-    do_message_add(
-        actor=actor,
-        ticket=complaint.ticket,
-        body=body,
-        public=True,
-        confirm_forbidden=confirm_forbidden,
-        complaint_step=True,
+    complaint = _reply_to_customer(
+        actor=actor, complaint=complaint, action="reply", body=body, confirm=confirm_forbidden
     )
-    complaint.ticket.refresh_from_db()
     now = timezone.now()
     complaint.state = State.REPLIED
     complaint.replied_at = now
