@@ -78,6 +78,11 @@ def _sync_ticket(complaint: Complaint, *, actor, now: datetime, changes=()) -> N
         do_audit_changes(obj=ticket, actor=actor, changes=diffs)
         if reopened:
             do_audit_record(obj=ticket, actor=actor, action="reopened")
+    old_status = next((old for field, old, _new in diffs if field == "status"), None)
+    if old_status is not None:
+        from huitou.sla.clock import do_sla_status_changed
+
+        do_sla_status_changed(ticket=ticket, old_status=old_status, now=now)
 
 
 def _check_department_actor(*, actor, complaint: Complaint) -> None:

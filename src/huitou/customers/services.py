@@ -192,6 +192,9 @@ def do_customer_update(*, actor, customer: Customer, changes: dict[str, Any]) ->
             source=TierChange.Source.MANUAL,
             actor=actor,
         )
+        from huitou.sla.clock import do_sla_recompute_for_customers
+
+        do_sla_recompute_for_customers(customer_ids=[customer.pk])
     return customer
 
 

@@ -139,6 +139,9 @@ def do_tier_recompute(*, now: datetime | None = None, actor=None) -> dict[str, i
         ],
         batch_size=BATCH,
     )
+    from huitou.sla.clock import do_sla_recompute_for_customers
+
+    do_sla_recompute_for_customers(customer_ids=changed)
     counts = {tier: 0 for tier in TIERS}
     for tier in computed.values():
         counts[tier] += 1
@@ -178,6 +181,9 @@ def do_tier_override(
         reason=reason,
         actor=actor,
     )
+    from huitou.sla.clock import do_sla_recompute_for_customers
+
+    do_sla_recompute_for_customers(customer_ids=[customer.pk])
     return override
 
 

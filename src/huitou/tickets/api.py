@@ -49,6 +49,19 @@ class TicketPatch(Schema):
     assignee: int | None = None
 
 
+class SlaOut(Schema):
+    policy: str
+    policy_id: int
+    first_response_due: datetime
+    first_response_at: datetime | None
+    next_response_due: datetime | None
+    resolution_due: datetime
+    resolved_at: datetime | None
+    state: Literal["on_track", "at_risk", "breached", "met"]
+    paused: bool
+    remaining_seconds: int | None
+
+
 class TicketOut(Schema):
     id: int
     number: str
@@ -74,6 +87,14 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    queue: int | None = Field(alias="queue_id")
+    sla: SlaOut | None = None
+
+    @staticmethod
+    def resolve_sla(obj) -> dict | None:
+        from huitou.sla.clock import sla_summary
+
+        return sla_summary(getattr(obj, "sla", None))
 
     @staticmethod
     def resolve_assignee_name(obj) -> str | None:
@@ -246,3 +267,31 @@ class PhraseTicketQuery(Schema):
 def phrases_standard(request, query: Query[PhraseTicketQuery]):
     """Standard phrases by category, with the ticket's values filled in."""
     return standard_phrases_for(access_ticket(user=request.user, ticket_id=query.ticket))
+
+
+class TransferIn(Schema):
+    reason: str
+    assignee: int | None = Field(None, ge=1, le=MAX_ID)
+    queue: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+@router.post("/{ticket_id}/transfer", response=TicketOut)
+def tickets_transfer(request, ticket_id: int, payload: TransferIn):
+    """转派: to another agent, or to a queue (which picks the agent), with a reason."""
+    from huitou.sla.models import Queue
+    from huitou.sla.routing import do_ticket_transfer
+
+    ticket = access_ticket(user=request.user, ticket_id=ticket_id)
+    queue = None
+    if payload.queue is not None:
+        queue = Queue.objects.filter(pk=payload.queue, active=True).first()
+        if queue is None:
+            raise DomainError(_("队列不存在。"), field="queue")
+    do_ticket_transfer(
+        actor=request.user,
+        ticket=ticket,
+        reason=payload.reason,
+        assignee=_assignee(payload.assignee),
+        queue=queue,
+    )
+    return access_ticket(user=request.user, ticket_id=ticket_id)

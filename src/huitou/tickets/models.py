@@ -82,6 +82,14 @@ class Ticket(models.Model):
         blank=True,
         related_name="tickets",
     )
+    queue = models.ForeignKey(
+        "sla.Queue",
+        verbose_name=_("队列"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("创建人"),

@@ -71,9 +71,9 @@ def ticket_list(
         if len(digits) >= 4:
             condition |= Q(customer__phone_digits__contains=digits)
         tickets = tickets.filter(condition)
-    return tickets.select_related("customer", "assignee", "department").order_by(
-        "-created_at", "-id"
-    )
+    return tickets.select_related(
+        "customer", "assignee", "department", "sla__policy__calendar"
+    ).order_by("-created_at", "-id")
 
 
 def access_ticket(*, user, ticket_id: int) -> Ticket:
@@ -81,7 +81,9 @@ def access_ticket(*, user, ticket_id: int) -> Ticket:
     try:
         return (
             visible_tickets(user=user)
-            .select_related("customer", "assignee", "department", "created_by")
+            .select_related(
+                "customer", "assignee", "department", "created_by", "queue", "sla__policy__calendar"
+            )
             .get(pk=ticket_id)
         )
     except Ticket.DoesNotExist:

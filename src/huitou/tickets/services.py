@@ -136,6 +136,11 @@ def do_ticket_create(
         if dispatch_to is not None:  # filed and dispatched in one go
             do_complaint_dispatch(actor=actor, complaint=complaint, department=dispatch_to)
             ticket.refresh_from_db()
+    from huitou.sla.clock import do_sla_start
+    from huitou.sla.routing import do_ticket_route
+
+    do_ticket_route(ticket=ticket)
+    do_sla_start(ticket=ticket)
     return ticket
 
 
@@ -252,6 +257,15 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
         do_audit_changes(obj=ticket, actor=actor, changes=diffs)
         if reopened:
             do_audit_record(obj=ticket, actor=actor, action="reopened")
+    changed = {field: old for field, old, _new in diffs}
+    if "status" in changed:
+        from huitou.sla.clock import do_sla_status_changed
+
+        do_sla_status_changed(ticket=ticket, old_status=changed["status"], now=now)
+    if {"priority", "type"} & set(changed):
+        from huitou.sla.clock import do_sla_recompute
+
+        do_sla_recompute(ticket=ticket, now=now)
     if any(field == "type" for field, _old, _new in diffs):
         from huitou.complaints.services import complaint_for_ticket_type_change
 
@@ -329,6 +343,9 @@ def do_message_add(
             for hit in hits
         )
     if public:
+        from huitou.sla.clock import do_sla_first_response
+
+        do_sla_first_response(ticket=ticket, at=message.created_at)
         changed = []
         if ticket.first_response_at is None:
             ticket.first_response_at = message.created_at

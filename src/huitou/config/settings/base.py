@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "huitou.customers",
     "huitou.tickets",
     "huitou.complaints",
+    "huitou.sla",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,42 @@
+"""The default service standards, as the courses state them; loaded by a data migration."""
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+OFFICE_HOURS = [["09:00", "12:00"], ["13:30", "18:00"]]  # 7.5 working hours a day
+WORKING_DAY = 450  # minutes of OFFICE_HOURS
+
+CALENDARS = [
+    # (name, hours)
+    ("热线 7×24", {day: [["00:00", "24:00"]] for day in (*WEEKDAYS, "sat", "sun")}),
+    ("后台工作日", {day: OFFICE_HOURS for day in WEEKDAYS}),
+]
+
+# (name, order, conditions, calendar, first response, next response, resolution,
+#  dispatch, department result) in working minutes.
+POLICIES = [
+    # Tier A complaint: first response in 30 working minutes, result in 1 working day.
+    ("A 类客户投诉", 10, {"tier": "A", "ticket_type": "complaint"}, "后台工作日",
+     30, 120, WORKING_DAY, 30, WORKING_DAY),
+    # Complaints are replied to within 3 working days [004].
+    ("投诉", 20, {"ticket_type": "complaint"}, "后台工作日",
+     120, 240, 3 * WORKING_DAY, 120, 2 * WORKING_DAY),
+    ("A 类客户", 30, {"tier": "A"}, "后台工作日", 30, 120, 2 * WORKING_DAY, None, None),
+    ("紧急", 40, {"priority": "urgent"}, "热线 7×24", 30, 60, 8 * 60, None, None),
+    ("默认", 1000, {}, "后台工作日", 240, 480, 3 * WORKING_DAY, None, None),
+]  # fmt: skip
+
+# Every policy: warn the assignee at 75 % of the resolution target, tell the supervisor
+# at a breach of either target, raise the priority an hour after a resolution breach.
+STEPS = [
+    ("resolution", "percent", 75, "warn_assignee"),
+    ("first_response", "breach", 0, "notify_supervisor"),
+    ("resolution", "breach", 0, "notify_supervisor"),
+    ("resolution", "after_breach", 60, "raise_priority"),
+]
+
+# (name, order, conditions, strategy): tier A customers go to the VIP desk [001, AT&T].
+QUEUES = [
+    ("VIP 专席", 10, {"tier": "A"}, "least_open"),
+    ("投诉专席", 20, {"ticket_type": "complaint"}, "round_robin"),
+    ("技术支持", 30, {"ticket_type": "technical"}, "round_robin"),
+    ("综合队列", 1000, {}, "round_robin"),
+]

@@ -1,0 +1,179 @@
+"""Routing (路由) and fair assignment: the queue by tier and skill, then round-robin or
+least-open among the members who are on duty and below their capacity [001, 003]."""
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from huitou.accounts.models import User
+from huitou.core.audit import do_audit_changes
+from huitou.core.errors import DomainError, check_text
+from huitou.core.permissions import check_permission
+from huitou.tickets.models import Message, Ticket
+
+from .models import AgentStatus, Queue
+
+OPEN = ("resolved", "closed")
+
+
+def queue_for(ticket: Ticket) -> Queue | None:
+    """The first active queue, by order, whose tier, type and department fit the ticket."""
+    for queue in Queue.objects.filter(active=True).order_by("order", "id"):
+        if queue.tier and queue.tier != ticket.customer.tier:
+            continue
+        if queue.ticket_type and queue.ticket_type != ticket.type:
+            continue
+        if queue.department_id and queue.department_id != ticket.department_id:
+            continue
+        return queue
+    return None
+
+
+def eligible_agents(queue: Queue, ticket: Ticket, *, exclude: set[int] = frozenset()):
+    """Members who may take `ticket` now, with their open-ticket counts, in member order."""
+    members = [
+        member
+        for member in queue.members.filter(is_active=True).order_by("pk")
+        if member.pk not in exclude
+    ]
+    statuses = {status.user_id: status for status in AgentStatus.objects.filter(user__in=members)}
+    counts = dict(
+        Ticket.objects.filter(assignee__in=members)
+        .exclude(status__in=OPEN)
+        .values("assignee")
+        .annotate(n=Count("id"))
+        .values_list("assignee", "n")
+    )
+    eligible = []
+    for member in members:
+        status = statuses.get(member.pk) or AgentStatus(user=member)  # defaults: on duty
+        if not status.on_duty or counts.get(member.pk, 0) >= status.capacity:
+            continue
+        if status.skills and ticket.type not in status.skills:
+            continue
+        eligible.append((member, counts.get(member.pk, 0)))
+    return eligible
+
+
+def pick_agent(queue: Queue, ticket: Ticket, *, exclude: set[int] = frozenset()) -> User | None:
+    candidates = eligible_agents(queue, ticket, exclude=exclude)
+    if not candidates:
+        return None
+    last = queue.last_assigned_id or 0
+    # Rotation order: members after the last one assigned come first.
+    rotation = sorted(candidates, key=lambda pair: (pair[0].pk <= last, pair[0].pk))
+    if queue.strategy == Queue.Strategy.LEAST_OPEN:
+        return min(rotation, key=lambda pair: pair[1])[0]
+    return rotation[0][0]
+
+
+def do_ticket_route(*, ticket: Ticket) -> Ticket:
+    """Put a new ticket in its queue and, unless someone already has it, assign it.
+
+    The queue row is locked while choosing, so tickets created at the same moment are
+    handed out one after another and never to the same "next" agent twice."""
+    queue = queue_for(ticket)
+    if queue is None:
+        return ticket
+    queue = Queue.objects.select_for_update().get(pk=queue.pk)
+    changes = [("queue", None, queue)]
+    ticket.queue = queue
+    if ticket.assignee_id is None:
+        agent = pick_agent(queue, ticket)
+        if agent is not None:
+            changes.append(("assignee", None, agent))
+            ticket.assignee = agent
+            queue.last_assigned = agent
+            queue.save(update_fields=["last_assigned"])
+    ticket.save(update_fields=["queue", "assignee"])
+    do_audit_changes(obj=ticket, actor=None, changes=changes)
+    return ticket
+
+
+@transaction.atomic
+def do_ticket_transfer(
+    *, actor, ticket: Ticket, reason: str, assignee: User | None = None, queue: Queue | None = None
+) -> Ticket:
+    """Move a ticket to another agent or queue (转派), saying why. Supervisors may move any
+    ticket; an agent may hand on their own."""
+    from huitou.tickets.services import check_assignee, check_ticket_visible
+
+    check_permission(actor, "tickets.change_ticket")
+    reason = check_text((reason or "").strip(), field="reason", max_length=500)
+    if not reason:
+        raise DomainError(_("转派须说明原因。"), field="reason")
+    if assignee is None and queue is None:
+        raise DomainError(_("请选择转派给谁或哪个队列。"), field="assignee")
+    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    check_ticket_visible(actor=actor, ticket=ticket)
+    if not actor.has_perm("tickets.assign_ticket") and ticket.assignee_id != actor.pk:
+        raise DomainError(_("只能转派自己的工单，或请主管转派。"), field="assignee")
+    changes = []
+    if queue is not None and queue.pk != ticket.queue_id:
+        changes.append(("queue", ticket.queue, queue))
+        ticket.queue = queue
+    if assignee is None and queue is not None:
+        queue = Queue.objects.select_for_update().get(pk=queue.pk)
+        exclude = {ticket.assignee_id} if ticket.assignee_id else set()
+        assignee = pick_agent(queue, ticket, exclude=exclude)
+        if assignee is not None:
+            queue.last_assigned = assignee
+            queue.save(update_fields=["last_assigned"])
+    if assignee is not None and assignee.pk != ticket.assignee_id:
+        check_assignee(
+            actor=_Override(actor),
+            assignee=assignee,
+            ticket_department_id=ticket.department_id,
+            current_assignee_id=ticket.assignee_id,
+        )
+        changes.append(("assignee", ticket.assignee, assignee))
+        ticket.assignee = assignee
+    if not changes:
+        raise DomainError(_("工单已在该处理人或队列。"), field="assignee")
+    ticket.save(update_fields=["queue", "assignee", "updated_at"])
+    do_audit_changes(obj=ticket, actor=actor, changes=changes)
+    Message.objects.create(
+        ticket=ticket,
+        author=actor,
+        public=False,
+        body=_("转派原因：%(reason)s") % {"reason": reason},
+    )
+    return ticket
+
+
+class _Override:
+    """The actor as check_assignee sees them during a transfer: allowed to assign others
+    (the transfer rules above already decided who may transfer what)."""
+
+    def __init__(self, user):
+        self.pk = user.pk
+        self.role = user.role
+        self.department_id = user.department_id
+
+    def has_perm(self, perm: str) -> bool:
+        return perm == "tickets.assign_ticket"
+
+
+@transaction.atomic
+def do_agent_status_set(
+    *, actor, user: User, on_duty: bool | None = None, capacity: int | None = None, skills=None
+) -> AgentStatus:
+    """On/off duty, capacity and skills. Agents set their own duty; supervisors anyone's."""
+    from huitou.tickets.models import TicketType
+
+    if actor.pk != user.pk or capacity is not None or skills is not None:
+        check_permission(actor, "tickets.assign_ticket")
+    status, _created = AgentStatus.objects.select_for_update().get_or_create(user=user)
+    if on_duty is not None:
+        status.on_duty = on_duty
+    if capacity is not None:
+        if not 0 <= capacity <= 1000:
+            raise DomainError(_("容量必须在 0 到 1000 之间。"), field="capacity")
+        status.capacity = capacity
+    if skills is not None:
+        unknown = [skill for skill in skills if skill not in TicketType.values]
+        if unknown:
+            raise DomainError(_("未知的技能：%(skill)s。") % {"skill": unknown[0]}, field="skills")
+        status.skills = list(dict.fromkeys(skills))
+    status.save()
+    return status

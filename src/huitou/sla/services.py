@@ -1,0 +1,193 @@
+"""Writes for calendars and policies (admins), with the checks that keep the clock sane."""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from huitou.core.errors import ConflictError, DomainError, check_choice, check_text
+from huitou.core.permissions import check_admin
+from huitou.customers.models import Tier
+from huitou.tickets.models import Channel, Priority, TicketType
+
+from .business_time import CalendarError
+from .calendars import build_calendar
+from .models import BusinessCalendar, CalendarDay, EscalationStep, SlaPolicy
+
+MAX_MINUTES = 60 * 24 * 365  # a target longer than a year of working time is a typo
+
+
+def _check_name(name: str, *, model, field: str = "name") -> str:
+    name = check_text((name or "").strip(), field=field, max_length=64)
+    if not name:
+        raise DomainError(_("名称不能为空。"), field=field)
+    if model.objects.filter(name=name).exists():
+        raise ConflictError(_("名称已存在。"), field=field)
+    return name
+
+
+def _check_days(values, *, field: str) -> list[date]:
+    days = []
+    for value in values or []:
+        try:
+            days.append(value if isinstance(value, date) else date.fromisoformat(str(value)))
+        except ValueError:
+            raise DomainError(
+                _("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": value}, field=field
+            ) from None
+    return days
+
+
+@transaction.atomic
+def do_calendar_create(
+    *,
+    actor,
+    name: str,
+    timezone: str = "Asia/Shanghai",
+    hours: dict,
+    holidays=(),
+    workdays=(),
+    workday_hours=None,
+) -> BusinessCalendar:
+    check_admin(actor)
+    name = _check_name(name, model=BusinessCalendar)
+    if not isinstance(hours, dict):
+        raise DomainError(
+            _('工作时间应按星期给出，如 {"mon": [["09:00", "18:00"]]}。'), field="hours"
+        )
+    holidays = _check_days(holidays, field="holidays")
+    workdays = _check_days(workdays, field="workdays")
+    both = set(holidays) & set(workdays)
+    if both:
+        raise DomainError(
+            _("同一天不能既是节假日又是调休工作日：%(day)s") % {"day": min(both)},
+            field="workdays",
+        )
+    try:
+        build_calendar(
+            timezone=timezone,
+            hours=hours,
+            workday_hours=workday_hours,
+            holidays=holidays,
+            workdays=workdays,
+        )
+    except CalendarError as error:
+        field = "timezone" if "time zone" in str(error) else "hours"
+        raise DomainError(_("工作时间无效：%(error)s") % {"error": error}, field=field) from None
+    calendar = BusinessCalendar.objects.create(
+        name=name, timezone=timezone, hours=hours, workday_hours=workday_hours
+    )
+    do_calendar_days_set(
+        actor=actor,
+        calendar=calendar,
+        rows=[(day, CalendarDay.Kind.HOLIDAY, "") for day in holidays]
+        + [(day, CalendarDay.Kind.WORKDAY, "") for day in workdays],
+    )
+    return calendar
+
+
+@transaction.atomic
+def do_calendar_days_set(*, actor, calendar: BusinessCalendar, rows) -> int:
+    """Add or replace holidays and make-up days (date, kind, name); returns how many."""
+    check_admin(actor)
+    seen: dict[date, str] = {}
+    for day, kind, _name in rows:
+        if seen.get(day, kind) != kind:
+            raise DomainError(
+                _("同一天不能既是节假日又是调休工作日：%(day)s") % {"day": day}, field="days"
+            )
+        seen[day] = kind
+    for day, kind, label in rows:
+        CalendarDay.objects.update_or_create(
+            calendar=calendar, date=day, defaults={"kind": kind, "name": label}
+        )
+    calendar.save(update_fields=["updated_at"])  # every process rebuilds its cached copy
+    return len(rows)
+
+
+CONDITION_FIELDS = {
+    "tier": ("tier", Tier),
+    "type": ("ticket_type", TicketType),
+    "priority": ("priority", Priority),
+    "channel": ("channel", Channel),
+}
+
+
+def _check_minutes(value, *, field: str, required: bool = True) -> int | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_MINUTES:
+        raise DomainError(
+            _("时限必须是 1 到 %(max)d 之间的整数（工作分钟）。") % {"max": MAX_MINUTES},
+            field=field,
+        )
+    return value
+
+
+@transaction.atomic
+def do_policy_create(
+    *,
+    actor,
+    name: str,
+    order: int,
+    conditions: dict,
+    calendar: BusinessCalendar,
+    first_response_minutes: int,
+    resolution_minutes: int,
+    next_response_minutes: int | None = None,
+    dispatch_minutes: int | None = None,
+    department_result_minutes: int | None = None,
+    at_risk_percent: int = 75,
+    default_steps: bool = True,
+) -> SlaPolicy:
+    """A new policy; with `default_steps`, the standard escalation steps come with it."""
+    from .defaults import STEPS
+
+    check_admin(actor)
+    name = _check_name(name, model=SlaPolicy)
+    if not isinstance(order, int) or not 0 <= order <= 1_000_000:
+        raise DomainError(_("顺序必须是 0 到 1000000 之间的整数。"), field="order")
+    unknown = set(conditions or {}) - set(CONDITION_FIELDS)
+    if unknown:
+        raise DomainError(
+            _("未知的条件：%(name)s") % {"name": sorted(unknown)[0]}, field="conditions"
+        )
+    fields = {}
+    for key, value in (conditions or {}).items():
+        if value in (None, ""):
+            continue
+        model_field, choices = CONDITION_FIELDS[key]
+        fields[model_field] = check_choice(value, choices, key)
+    if not 1 <= at_risk_percent <= 99:
+        raise DomainError(_("预警比例必须在 1 到 99 之间。"), field="at_risk_percent")
+    policy = SlaPolicy(
+        name=name,
+        order=order,
+        calendar=calendar,
+        first_response_minutes=_check_minutes(
+            first_response_minutes, field="first_response_minutes"
+        ),
+        resolution_minutes=_check_minutes(resolution_minutes, field="resolution_minutes"),
+        next_response_minutes=_check_minutes(
+            next_response_minutes, field="next_response_minutes", required=False
+        ),
+        dispatch_minutes=_check_minutes(dispatch_minutes, field="dispatch_minutes", required=False),
+        department_result_minutes=_check_minutes(
+            department_result_minutes, field="department_result_minutes", required=False
+        ),
+        at_risk_percent=at_risk_percent,
+        **fields,
+    )
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError:
+        raise ConflictError(_("名称已存在。"), field="name") from None
+    if default_steps:
+        EscalationStep.objects.bulk_create(
+            EscalationStep(
+                policy=policy, metric=metric, trigger=trigger, value=value, action=action
+            )
+            for metric, trigger, value, action in STEPS
+        )
+    return policy
