@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from huitou.accounts.models import Department
@@ -433,7 +433,7 @@ def complaints_recovery_add(request, ticket_id: int, payload: RecoveryIn):
         amount=payload.amount,
         description=payload.description,
     )
-    return 201, recovery
+    return Status(201, recovery)
 
 
 @router.put("/{ticket_id}/score", response=ScoreOut)

@@ -85,6 +85,21 @@ def _sync_ticket(complaint: Complaint, *, actor, now: datetime, changes=()) -> N
         do_sla_status_changed(ticket=ticket, old_status=old_status, now=now)
 
 
+def _department_result_due(ticket: Ticket, now: datetime) -> datetime:
+    """The SLA policy's department-result target in business time; without one, the
+    complaint rules' hours."""
+    from huitou.sla.calendars import compiled_calendar
+    from huitou.sla.clock import policy_for_ticket
+    from huitou.sla.models import TicketSla
+
+    sla = TicketSla.objects.select_related("policy__calendar").filter(pk=ticket.pk).first()
+    policy = sla.policy if sla else policy_for_ticket(ticket)
+    if policy is not None and policy.department_result_minutes:
+        calendar = compiled_calendar(policy.calendar)
+        return calendar.add(now, policy.department_result_minutes * 60)
+    return now + timedelta(hours=ComplaintPolicy.load().dispatch_due_hours)
+
+
 def _check_department_actor(*, actor, complaint: Complaint) -> None:
     """Only the department the complaint was dispatched to works on it (supervisors may help)."""
     check_permission(actor, "complaints.process_dispatch")
@@ -188,7 +203,7 @@ def do_complaint_dispatch(
         raise ConflictError(_("投诉已派给该部门。"), field="department")
     now = timezone.now()
     if due_at is None:
-        due_at = now + timedelta(hours=ComplaintPolicy.load().dispatch_due_hours)
+        due_at = _department_result_due(complaint.ticket, now)
     if timezone.is_naive(due_at):
         due_at = timezone.make_aware(due_at)
     if due_at <= now:

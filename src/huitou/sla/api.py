@@ -5,7 +5,7 @@ from typing import Literal
 
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from huitou.accounts.models import User
 from huitou.core.errors import DomainError
@@ -159,7 +159,7 @@ def calendars_list(request):
 @router.post("/calendars", response={201: CalendarOut})
 def calendars_create(request, payload: CalendarIn):
     calendar = do_calendar_create(actor=request.user, **payload.dict())
-    return 201, BusinessCalendar.objects.prefetch_related("days").get(pk=calendar.pk)
+    return Status(201, BusinessCalendar.objects.prefetch_related("days").get(pk=calendar.pk))
 
 
 @router.get("/policies", response=list[PolicyOut])
@@ -173,7 +173,7 @@ def policies_create(request, payload: PolicyIn):
     data = payload.dict()
     data["calendar"] = _calendar(data["calendar"])
     policy = do_policy_create(actor=request.user, **data)
-    return 201, SlaPolicy.objects.select_related("calendar").get(pk=policy.pk)
+    return Status(201, SlaPolicy.objects.select_related("calendar").get(pk=policy.pk))
 
 
 @router.get("/preview", response=PreviewOut)

@@ -40,3 +40,57 @@ QUEUES = [
     ("技术支持", 30, {"ticket_type": "technical"}, "round_robin"),
     ("综合队列", 1000, {}, "round_robin"),
 ]
+
+
+def seed_defaults(*, calendar_model, policy_model, step_model, queue_model) -> None:
+    """Create the default calendars, policies, steps and queues that are missing. Takes the
+    models so that the data migration can pass its historical ones."""
+    calendars = {
+        name: calendar_model.objects.get_or_create(name=name, defaults={"hours": hours})[0]
+        for name, hours in CALENDARS
+    }
+    for (
+        name,
+        order,
+        conditions,
+        calendar,
+        first,
+        following,
+        resolution,
+        dispatch,
+        result,
+    ) in POLICIES:
+        policy, created = policy_model.objects.get_or_create(
+            name=name,
+            defaults={
+                "order": order,
+                "calendar": calendars[calendar],
+                "first_response_minutes": first,
+                "next_response_minutes": following,
+                "resolution_minutes": resolution,
+                "dispatch_minutes": dispatch,
+                "department_result_minutes": result,
+                **conditions,
+            },
+        )
+        if created:
+            for metric, trigger, value, action in STEPS:
+                step_model.objects.create(
+                    policy=policy, metric=metric, trigger=trigger, value=value, action=action
+                )
+    for name, order, conditions, strategy in QUEUES:
+        queue_model.objects.get_or_create(
+            name=name, defaults={"order": order, "strategy": strategy, **conditions}
+        )
+
+
+def ensure_sla_defaults() -> None:
+    """The defaults, with the live models (e.g. after a test flushed the database)."""
+    from .models import BusinessCalendar, EscalationStep, Queue, SlaPolicy
+
+    seed_defaults(
+        calendar_model=BusinessCalendar,
+        policy_model=SlaPolicy,
+        step_model=EscalationStep,
+        queue_model=Queue,
+    )

@@ -42,7 +42,7 @@ def do_escalation_sweep(
     while ran < limit:
         with transaction.atomic():
             actions = list(
-                EscalationAction.objects.select_for_update(skip_locked=True)
+                EscalationAction.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=EscalationAction.Status.PENDING, fire_at__lte=now)
                 .select_related("step", "ticket__customer", "ticket__assignee")
                 .order_by("fire_at", "pk")[:BATCH]
@@ -122,7 +122,9 @@ def _reassign(ticket: Ticket) -> None:
     from .routing import pick_agent
 
     ticket = (
-        Ticket.objects.select_for_update().select_related("queue", "customer").get(pk=ticket.pk)
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue", "customer")
+        .get(pk=ticket.pk)
     )
     if ticket.queue is None:
         return

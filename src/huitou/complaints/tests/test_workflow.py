@@ -288,7 +288,25 @@ def test_dispatch_due_time_must_be_in_the_future(team, api_as):
     assert Complaint.objects.get(pk=complaint.pk).state == "received"
 
 
-def test_default_due_time_follows_the_policy(team, api_as):
+def test_default_due_time_follows_the_sla_policy_in_business_time(team, api_as):
+    from huitou.sla.calendars import compiled_calendar
+    from huitou.sla.models import SlaPolicy
+
+    complaint = make_complaint(actor=team["agent"])
+    before = timezone.now()
+    api_as(team["agent"]).post(
+        f"complaints/{complaint.pk}/dispatch", {"department": team["aftersales"].pk}
+    )
+    policy = SlaPolicy.objects.get(name="投诉")  # department result in 2 working days
+    calendar = compiled_calendar(policy.calendar)
+    due = Complaint.objects.get(pk=complaint.pk).dispatch_due_at
+    assert calendar.add(before, 900 * 60) <= due <= calendar.add(timezone.now(), 900 * 60)
+
+
+def test_without_an_sla_target_the_due_time_follows_the_complaint_rules(team, api_as):
+    from huitou.sla.models import SlaPolicy
+
+    SlaPolicy.objects.update(department_result_minutes=None)
     ComplaintPolicy.objects.filter(pk=1).update(dispatch_due_hours=8)
     complaint = make_complaint(actor=team["agent"])
     before = timezone.now()
