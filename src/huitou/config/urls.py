@@ -23,5 +23,6 @@ urlpatterns = [
     path("customers/", include("huitou.customers.urls")),
     path("tickets/", include("huitou.tickets.urls")),
     path("complaints/", include("huitou.complaints.urls")),
+    path("sla/", include("huitou.sla.urls")),
     path("notifications/", notifications_view, name="notifications"),
 ]

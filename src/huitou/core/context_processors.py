@@ -14,4 +14,10 @@ def navigation(request) -> dict:
 
         return open_crisis_alert_count(user=user)
 
-    return {"nav_unread": unread, "nav_open_alerts": open_alerts}
+    def on_duty() -> bool:
+        from huitou.sla.models import AgentStatus
+
+        status = AgentStatus.objects.filter(user=user).values_list("on_duty", flat=True).first()
+        return True if status is None else status
+
+    return {"nav_unread": unread, "nav_open_alerts": open_alerts, "nav_on_duty": on_duty}

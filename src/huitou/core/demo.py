@@ -36,6 +36,7 @@ from huitou.tickets.services import do_message_add, do_ticket_create, do_ticket_
 from . import demo_phrases as ph
 from .demo_archive import load_demo_purchases, run_archive_jobs
 from .demo_complaints import ComplaintStory, backdate_complaints
+from .demo_sla import backdate_sla_clocks, staff_queues
 from .models import AuditEntry
 from .notifications import notification_emails_muted
 
@@ -434,6 +435,8 @@ def load_demo(*, scale: float = 1.0) -> dict[str, int]:
         _Loader(now).load(plan)
         load_demo_purchases(customers=list(Customer.objects.order_by("pk")), now=now)
         run_archive_jobs(now=now)
+        backdate_sla_clocks(now=now)
+        staff_queues()
     return {
         "departments": Department.objects.count(),
         "users": User.objects.count(),

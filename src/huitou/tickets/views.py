@@ -17,6 +17,7 @@ from huitou.core.pagination import paginate_queryset, querystring_without_page
 from huitou.customers.personality import service_guidance
 from huitou.customers.selectors import access_customer, visible_customers
 from huitou.customers.services import find_customer_by_phone
+from huitou.sla.forms import TransferForm
 
 from .forms import InboxFilterForm, PhoneTicketForm, ReplyForm, TicketUpdateForm
 from .models import TicketType
@@ -151,6 +152,15 @@ def render_ticket_page(
         "history": ticket_history(ticket=ticket),
         "reply_form": reply_form,
         "phrase_groups": standard_phrases_for(ticket),
+        "transfer_form": (
+            TransferForm()
+            if request.user.has_perm("tickets.assign_ticket")
+            or (
+                ticket.assignee_id == request.user.pk
+                and request.user.has_perm("tickets.change_ticket")
+            )
+            else None
+        ),
         "forbidden_warned": _forbidden_warned(reply_form, *(complaint_forms or {}).values()),
         "update_form": update_form,
         "customer_tickets": ticket_list(user=request.user, customer_id=ticket.customer_id).exclude(

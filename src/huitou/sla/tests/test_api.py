@@ -144,3 +144,34 @@ def test_import_days_from_csv_and_ics(tmp_path, admin):
     assert not CalendarDay.objects.filter(date__month=12, date__year=2026).exists()
     with pytest.raises(CommandError, match="没有名为"):
         call_command("sla", "import-days", "无此日历", str(csv_file))
+
+
+def test_sla_pages_and_the_duty_switch(client, clock):
+    agent = UserFactory(role="agent")
+    ticket = do_ticket_create(
+        actor=agent, customer=CustomerFactory(), channel="web", type="order", subject="查订单"
+    )
+    client.force_login(agent)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'id="ticket-sla"' in page and "默认" in page and 'data-state="on_track"' in page
+    inbox = client.get("/tickets/").content.decode()
+    assert "sla-on_track" in inbox
+    assert client.get("/sla/").status_code == 403
+    assert client.post("/sla/", {"on_duty": "0"}).status_code == 302
+    assert agent.agent_status.on_duty is False
+    assert "离岗" in client.get("/tickets/").content.decode()
+    client.force_login(UserFactory(role="supervisor"))
+    page = client.get("/sla/", {"group_by": "tier", "start": "2026-11-01"}).content.decode()
+    assert 'id="sla-report"' in page and 'id="queues"' in page
+
+
+def test_transfer_from_the_ticket_page(client, clock):
+    supervisor, other = UserFactory(role="supervisor"), UserFactory(role="agent")
+    ticket = do_ticket_create(
+        actor=supervisor, customer=CustomerFactory(), channel="web", type="order", subject="x"
+    )
+    client.force_login(supervisor)
+    assert 'id="transfer"' in client.get(f"/tickets/{ticket.pk}/").content.decode()
+    client.post(f"/sla/transfer/{ticket.pk}/", {"assignee": other.pk, "reason": "换人跟进"})
+    ticket.refresh_from_db()
+    assert ticket.assignee == other

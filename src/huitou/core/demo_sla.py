@@ -1,0 +1,59 @@
+"""Demo SLA clocks on the stories' own times, and the desk's queues staffed."""
+
+from datetime import datetime
+
+from huitou.accounts.models import User
+from huitou.sla.clock import _schedule, compute_dues
+from huitou.sla.models import AgentStatus, EscalationAction, Queue, TicketSla
+
+# Queue → members. agent4 is off duty in the demo, to show that rules skip them.
+QUEUE_MEMBERS = {
+    "VIP 专席": ["agent1", "agent2"],
+    "投诉专席": ["agent3", "agent4"],
+    "技术支持": ["agent2", "agent3"],
+    "综合队列": ["agent1", "agent2", "agent3", "agent4"],
+}
+OFF_DUTY = {"agent4"}
+
+
+def backdate_sla_clocks(*, now: datetime) -> None:
+    """Tickets were filed "now" and moved back in time afterwards: restart each clock at its
+    ticket's creation. Escalations that would have come due in the past count as done
+    (quietly), so starting the worker does not replay three months of alerts."""
+    slas = list(TicketSla.objects.select_related("ticket", "policy__calendar"))
+    for sla in slas:
+        ticket = sla.ticket
+        sla.started_at = ticket.created_at
+        sla.first_response_at = ticket.first_response_at
+        sla.resolved_at = ticket.resolved_at or ticket.closed_at
+        sla.paused_at = ticket.updated_at if ticket.status == "pending" else None
+        sla.paused_seconds = 0.0
+        dues = compute_dues(sla.policy, sla.started_at)
+        sla.first_response_due, sla.resolution_due = dues.first_response, dues.resolution
+    TicketSla.objects.bulk_update(
+        slas,
+        [
+            "started_at", "first_response_at", "resolved_at", "paused_at", "paused_seconds",
+            "first_response_due", "resolution_due",
+        ],
+        batch_size=500,
+    )  # fmt: skip
+    for sla in slas:
+        _schedule(sla, sla.ticket)
+    past = EscalationAction.objects.filter(status=EscalationAction.Status.PENDING, fire_at__lt=now)
+    for action in past.only("pk", "fire_at").iterator(chunk_size=1000):
+        EscalationAction.objects.filter(pk=action.pk).update(
+            status=EscalationAction.Status.DONE, done_at=action.fire_at, worker="demo"
+        )
+
+
+def staff_queues() -> None:
+    users = {user.username: user for user in User.objects.filter(username__startswith="agent")}
+    for name, members in QUEUE_MEMBERS.items():
+        queue = Queue.objects.filter(name=name).first()
+        if queue is not None:
+            queue.members.set([users[member] for member in members if member in users])
+    for username, user in users.items():
+        AgentStatus.objects.update_or_create(
+            user=user, defaults={"on_duty": username not in OFF_DUTY, "capacity": 40}
+        )

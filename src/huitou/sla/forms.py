@@ -1,0 +1,39 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from huitou.accounts.models import User
+from huitou.accounts.selectors import assignable_agents
+
+from .models import Queue
+
+GROUP_CHOICES = [
+    ("policy", _("按策略")),
+    ("tier", _("按客户等级")),
+    ("type", _("按工单类型")),
+    ("team", _("按部门")),
+    ("agent", _("按处理人")),
+]
+
+
+class ReportForm(forms.Form):
+    start = forms.DateField(
+        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    group_by = forms.ChoiceField(label=_("分组"), choices=GROUP_CHOICES, required=False)
+
+
+class TransferForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("转派给"), queryset=User.objects.none(), required=False
+    )
+    queue = forms.ModelChoiceField(
+        label=_("或转到队列"), queryset=Queue.objects.filter(active=True), required=False
+    )
+    reason = forms.CharField(label=_("转派原因"), max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignable_agents()

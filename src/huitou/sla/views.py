@@ -1,0 +1,74 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from huitou.core.errors import DomainError
+from huitou.tickets.selectors import access_ticket
+
+from .forms import ReportForm, TransferForm
+from .models import AgentStatus, Queue
+from .reports import sla_breaches, sla_compliance
+from .routing import do_agent_status_set, do_ticket_transfer
+
+
+@login_required
+def sla_overview_view(request):
+    """Compliance by group, the breaches, the queues and who is on duty; my own duty."""
+    from huitou.complaints.analysis import Period, checked_period
+
+    if request.method == "POST":  # the agent's own on/off duty switch
+        do_agent_status_set(
+            actor=request.user, user=request.user, on_duty=request.POST.get("on_duty") == "1"
+        )
+        messages.success(request, _("在岗状态已更新。"))
+        return redirect("sla:overview")
+    if not request.user.has_perm("complaints.view_complaint_analysis"):
+        raise PermissionDenied
+    form = ReportForm(request.GET or None)
+    period, group_by = Period.last_days(30), "policy"
+    if request.GET and form.is_valid():
+        group_by = form.cleaned_data["group_by"] or "policy"
+        try:
+            period = checked_period(form.cleaned_data["start"], form.cleaned_data["end"])
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+    elif not request.GET:
+        form = ReportForm(initial={"start": period.start, "end": period.end, "group_by": group_by})
+    window = {"start": period.start_at, "end": period.end_at}
+    statuses = {status.user_id: status for status in AgentStatus.objects.all()}
+    queues = [
+        (queue, [(member, statuses.get(member.pk)) for member in queue.members.all()])
+        for queue in Queue.objects.prefetch_related("members").order_by("order", "id")
+    ]
+    return render(
+        request,
+        "sla/overview.html",
+        {
+            "form": form,
+            "report": sla_compliance(user=request.user, group_by=group_by, **window),
+            "breaches": sla_breaches(user=request.user, limit=100, **window),
+            "queues": queues,
+        },
+    )
+
+
+@login_required
+@require_POST
+def ticket_transfer_view(request, ticket_id: int):
+    ticket = access_ticket(user=request.user, ticket_id=ticket_id)
+    form = TransferForm(request.POST)
+    if form.is_valid():
+        try:
+            do_ticket_transfer(actor=request.user, ticket=ticket, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        except PermissionDenied:
+            messages.error(request, _("您没有执行此操作的权限。"))
+        else:
+            messages.success(request, _("工单已转派。"))
+    else:
+        messages.error(request, _("请填写转派原因，并选择转派给谁或哪个队列。"))
+    return redirect("tickets:detail", ticket_id=ticket.pk)
