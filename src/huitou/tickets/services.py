@@ -363,6 +363,28 @@ def do_message_add(
 
 
 @transaction.atomic
+def do_customer_message_add(*, ticket: Ticket, body: str) -> Message:
+    """The customer wrote (portal, e-mail, chat): thread it; a waiting ticket is active again
+    and the next response falls due under the ticket's SLA."""
+    body = check_text((body or "").strip(), field="body", max_length=20000)
+    if not body:
+        raise DomainError(_("内容不能为空。"), field="body")
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    message = Message.objects.create(
+        ticket=ticket, sender=Message.Sender.CUSTOMER, public=True, body=body
+    )
+    from huitou.sla.clock import do_sla_customer_message, do_sla_status_changed
+
+    if ticket.status == Status.PENDING:
+        ticket.status = Status.OPEN
+        ticket.save(update_fields=["status", "updated_at"])
+        do_audit_changes(obj=ticket, actor=None, changes=[("status", Status.PENDING, Status.OPEN)])
+        do_sla_status_changed(ticket=ticket, old_status=Status.PENDING, now=message.created_at)
+    do_sla_customer_message(ticket=ticket, at=message.created_at)
+    return message
+
+
+@transaction.atomic
 def do_phone_ticket_create(
     *,
     actor,

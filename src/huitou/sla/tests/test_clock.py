@@ -148,3 +148,22 @@ def test_reopening_restarts_the_resolution_escalations(clock):
         == 3
     )
     assert sla.resolution_due - sla.started_at > timedelta(days=2)
+
+
+def test_a_customer_message_sets_the_next_response_due_and_a_reply_clears_it(clock, api_as):
+    from huitou.tickets.services import do_customer_message_add
+
+    agent = UserFactory(role="agent")
+    ticket = new_ticket(agent)
+    do_message_add(actor=agent, ticket=ticket, body="您好，请问型号是？", public=True)
+    do_ticket_update(actor=agent, ticket=ticket, changes={"status": "pending"})
+    clock.set(sh(11, 23, 17))
+    do_customer_message_add(ticket=ticket, body="型号是 BCD-470")
+    ticket.refresh_from_db()
+    sla = TicketSla.objects.get(pk=ticket.pk)
+    assert ticket.status == "open" and sla.paused_at is None
+    assert sla.next_response_due == sh(11, 24, 17, 30)  # 8 working hours: 1 h, then 3 h + 4 h
+    assert api_as(agent).get(f"tickets/{ticket.pk}").json()["sla"]["next_response_due"]
+    clock.advance(minutes=10)
+    do_message_add(actor=agent, ticket=ticket, body="收到，马上处理。", public=True)
+    assert TicketSla.objects.get(pk=ticket.pk).next_response_due is None
