@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import pairwise
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_DAYS = 3660  # a due time more than ten years of calendar away is a configuration error
@@ -67,10 +68,9 @@ class BusinessCalendar:
     _days: dict = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        try:
-            self._zone = ZoneInfo(self.timezone)
-        except Exception:
-            raise CalendarError(f"unknown time zone: {self.timezone!r}") from None
+        if self.timezone not in _zone_names():
+            raise CalendarError(f"unknown time zone: {self.timezone!r}")
+        self._zone = ZoneInfo(self.timezone)
         unknown = set(self.hours or {}) - set(WEEKDAYS)
         if unknown:
             raise CalendarError(f"unknown weekday: {sorted(unknown)[0]!r}")
@@ -79,7 +79,7 @@ class BusinessCalendar:
             self._makeup = parse_intervals(self.workday_hours)
         else:
             self._makeup = next((day for day in self._weekly[:5] if day), ())
-        if not any(self._weekly) and not self.workdays:
+        if not any(self._weekly):
             raise CalendarError("the calendar has no working hours")
         self.holidays = frozenset(self.holidays)
         self.workdays = frozenset(self.workdays)
@@ -99,20 +99,34 @@ class BusinessCalendar:
             minutes = ()
         else:
             minutes = self._weekly[day.weekday()]
-        result = tuple(
-            (self._timestamp(day, start), self._timestamp(day, end)) for start, end in minutes
-        )
+        pairs = ((self._timestamp(day, start), self._timestamp(day, end)) for start, end in minutes)
+        # A DST change can shrink an interval to nothing; never let one run backwards.
+        result = tuple((begin, end) for begin, end in pairs if end > begin)
         if len(self._days) > 20000:  # long-running processes: keep the cache bounded
             self._days.clear()
         self._days[day] = result
         return result
 
     def _timestamp(self, day: date, minute: int) -> float:
+        """The instant of local `day` + `minute`. A wall time that does not exist (skipped by
+        a DST change) means the moment of the change: the first instant at or after it."""
         if minute >= 24 * 60:
-            local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self._zone)
-        else:
-            local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self._zone)
-        return local.timestamp()
+            day, minute = day + timedelta(days=1), 0
+        local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self._zone)
+        ts = local.timestamp()
+        if datetime.fromtimestamp(ts, self._zone).replace(tzinfo=None) == local.replace(
+            tzinfo=None
+        ):
+            return ts
+        # In a gap: walk back to the last wall minute that exists; the change is a minute on.
+        for back in range(1, 181):
+            earlier = local - timedelta(minutes=back)
+            earlier_ts = earlier.timestamp()
+            if datetime.fromtimestamp(earlier_ts, self._zone).replace(
+                tzinfo=None
+            ) == earlier.replace(tzinfo=None):
+                return earlier_ts + 60
+        return ts
 
     def _local_date(self, ts: float) -> date:
         return datetime.fromtimestamp(ts, self._zone).date()
@@ -121,7 +135,12 @@ class BusinessCalendar:
 
     def add(self, start: datetime, seconds: float) -> datetime:
         """The moment `seconds` of working time after `start`."""
-        return _aware(self.add_ts(start.timestamp(), seconds))
+        try:
+            return _aware(self.add_ts(start.timestamp(), seconds))
+        except (OverflowError, ValueError) as error:
+            if isinstance(error, CalendarError):
+                raise
+            raise CalendarError("date out of range") from None
 
     def add_ts(self, start: float, seconds: float) -> float:
         remaining = max(0.0, float(seconds))
@@ -165,6 +184,12 @@ class BusinessCalendar:
             for check in (day - timedelta(days=1), day)
             for begin, end in self.intervals_on(check)
         )
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    # IANA names only: "localtime" or "posixrules" would depend on the host.
+    return frozenset(available_timezones()) - {"localtime", "posixrules", "Factory"}
 
 
 def _aware(ts: float) -> datetime:

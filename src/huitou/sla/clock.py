@@ -1,6 +1,7 @@
 """The SLA clock of each ticket: due times in business time, pauses, and the escalation
 actions that follow from them. Called by the ticket services on each relevant event."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,9 +10,11 @@ from django.utils import timezone
 
 from huitou.tickets.models import Ticket
 
+from .business_time import CalendarError
 from .calendars import compiled_calendar
 from .models import EscalationAction, EscalationStep, Metric, SlaPolicy, TicketSla
 
+logger = logging.getLogger(__name__)
 Trigger = EscalationStep.Trigger
 PAUSED_STATUS = "pending"
 DONE_STATUSES = ("resolved", "closed")
@@ -66,7 +69,12 @@ def do_sla_start(*, ticket: Ticket) -> TicketSla | None:
     policy = policy_for_ticket(ticket)
     if policy is None:
         return None
-    dues = compute_dues(policy, ticket.created_at)
+    try:
+        dues = compute_dues(policy, ticket.created_at)
+    except CalendarError:
+        # A calendar that cannot reach the target must not stop tickets coming in.
+        logger.exception("SLA policy %s cannot compute due times", policy.pk)
+        return None
     sla = TicketSla.objects.create(
         ticket=ticket,
         policy=policy,
@@ -89,9 +97,15 @@ def do_sla_recompute(*, ticket: Ticket, now: datetime | None = None) -> TicketSl
         EscalationAction.objects.filter(
             ticket=ticket, status=EscalationAction.Status.PENDING
         ).update(status=EscalationAction.Status.CANCELLED)
+    try:
+        dues = compute_dues(policy, sla.started_at, sla.paused_seconds)
+    except CalendarError:
+        logger.exception("SLA policy %s cannot compute due times", policy.pk)
+        return sla
     sla.policy = policy
-    dues = compute_dues(policy, sla.started_at, sla.paused_seconds)
-    sla.first_response_due, sla.resolution_due = dues.first_response, dues.resolution
+    if sla.first_response_at is None:  # a response already given was judged on its target
+        sla.first_response_due = dues.first_response
+    sla.resolution_due = dues.resolution
     sla.save()
     _schedule(sla, ticket)
     return sla
@@ -117,8 +131,11 @@ def do_sla_status_changed(*, ticket: Ticket, old_status: str, now: datetime) -> 
         sla.resolution_due = compute_dues(sla.policy, sla.started_at, sla.paused_seconds).resolution
     if ticket.status in DONE_STATUSES:
         sla.resolved_at = sla.resolved_at or now
-    elif old_status in DONE_STATUSES:
-        sla.resolved_at = None  # reopened: the same resolution target, still running
+    elif old_status in DONE_STATUSES and sla.resolved_at is not None:
+        # Reopened: the time it stayed resolved was nobody's to count; the clock goes on.
+        sla.paused_seconds += calendar.between(sla.resolved_at, now)
+        sla.resolved_at = None
+        sla.resolution_due = compute_dues(sla.policy, sla.started_at, sla.paused_seconds).resolution
     sla.save()
     _schedule(sla, ticket)
 
@@ -182,8 +199,10 @@ def _schedule(sla: TicketSla, ticket: Ticket) -> None:
     """Make the pending actions match the clock: one per live step, at its time; steps
     already done stay done, the rest are cancelled until they are live again."""
     calendar = compiled_calendar(sla.policy.calendar)
+    # Locked: a sweep holding one of these rows finishes first, and its "done" stays done.
     existing = {
-        action.step_id: action for action in EscalationAction.objects.filter(ticket_id=sla.pk)
+        action.step_id: action
+        for action in EscalationAction.objects.select_for_update().filter(ticket_id=sla.pk)
     }
     create, update = [], []
     for step in sla.policy.steps.all():
@@ -204,7 +223,10 @@ def _schedule(sla: TicketSla, ticket: Ticket) -> None:
             action.fire_at, action.status = fire_at, EscalationAction.Status.PENDING
             update.append(action)
     EscalationAction.objects.bulk_create(create)
-    EscalationAction.objects.bulk_update(update, ["fire_at", "status"])
+    for action in update:
+        EscalationAction.objects.filter(pk=action.pk).exclude(
+            status=EscalationAction.Status.DONE
+        ).update(fire_at=action.fire_at, status=action.status)
 
 
 def sla_summary(sla: TicketSla | None, *, now: datetime | None = None) -> dict | None:
@@ -213,21 +235,22 @@ def sla_summary(sla: TicketSla | None, *, now: datetime | None = None) -> dict |
         return None
     now = now or timezone.now()
     calendar = compiled_calendar(sla.policy.calendar)
-    clock_now = sla.paused_at or now  # a paused clock stands still
-    first_late = (sla.first_response_at or now) > sla.first_response_due
-    resolution_end = sla.resolved_at or clock_now
-    resolution_late = resolution_end > sla.resolution_due
+    clock_now = sla.paused_at or now  # a paused resolution clock stands still
+    # Resolving without a reply also answers the customer.
+    first_late = (sla.first_response_at or sla.resolved_at or now) > sla.first_response_due
+    resolution_late = (sla.resolved_at or clock_now) > sla.resolution_due
+    next_late = sla.next_response_due is not None and now > sla.next_response_due
     if sla.first_response_at is None and sla.resolved_at is None:
         due, target, start = (
             sla.first_response_due,
             sla.policy.first_response_minutes,
             sla.started_at,
         )
-        paused = 0.0
+        paused, clock_now = 0.0, now  # the first-response clock never pauses
     else:
         due, target, start = sla.resolution_due, sla.policy.resolution_minutes, sla.started_at
         paused = sla.paused_seconds
-    if first_late or resolution_late:
+    if first_late or resolution_late or next_late:
         state = "breached"
     elif sla.resolved_at is not None:
         state = "met"

@@ -21,7 +21,7 @@ from huitou.core.audit import do_audit_changes
 from huitou.core.notifications import do_notify
 from huitou.tickets.models import PRIORITY_RANK, Priority, Ticket
 
-from .models import EscalationAction, EscalationStep, Metric
+from .models import EscalationAction, EscalationStep, Metric, TicketSla
 
 logger = logging.getLogger(__name__)
 Action = EscalationStep.Action
@@ -35,28 +35,69 @@ def worker_label() -> str:
 def do_escalation_sweep(
     *, now: datetime | None = None, worker: str = "", limit: int = 10_000
 ) -> int:
-    """Run every pending action due by `now`; returns how many ran in this call."""
+    """Run every pending action due by `now`; returns how many ran in this call.
+
+    Locks are taken in the same order as the ticket services take them (ticket, then its
+    escalation rows) or not waited for: a ticket someone is changing right now is skipped
+    (SKIP LOCKED) and its action stays pending for the next sweep, so a sweep never
+    deadlocks with the desk. Each action runs in a savepoint: one that fails is logged and
+    left pending without undoing the others."""
     now = now or timezone.now()
     worker = worker or worker_label()
     ran = 0
+    skipped: set[int] = set()
     while ran < limit:
         with transaction.atomic():
             actions = list(
                 EscalationAction.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=EscalationAction.Status.PENDING, fire_at__lte=now)
-                .select_related("step", "ticket__customer", "ticket__assignee")
+                .exclude(pk__in=skipped)
+                .select_related("step")
                 .order_by("fire_at", "pk")[:BATCH]
             )
             if not actions:
                 break
+            done = []
             for action in actions:
-                _run(action, now=now)
-                action.status = EscalationAction.Status.DONE
-                action.done_at = now
-                action.worker = worker
-            EscalationAction.objects.bulk_update(actions, ["status", "done_at", "worker"])
-        ran += len(actions)
+                if _claim_and_run(action, now=now):
+                    action.status = EscalationAction.Status.DONE
+                    action.done_at = now
+                    action.worker = worker
+                    done.append(action)
+                else:
+                    skipped.add(action.pk)
+            EscalationAction.objects.bulk_update(done, ["status", "done_at", "worker"])
+        ran += len(done)
     return ran
+
+
+def _claim_and_run(action: EscalationAction, *, now: datetime) -> bool:
+    """Run one action if its ticket is free and the step still applies; False to retry
+    later (ticket busy, or the action failed). A step that no longer applies is closed
+    as cancelled here and reported as not run."""
+    from .clock import _live
+
+    try:
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("customer", "assignee")
+                .filter(pk=action.ticket_id)
+                .first()
+            )
+            if ticket is None:
+                return False  # being changed by someone: next sweep
+            sla = TicketSla.objects.filter(pk=ticket.pk).select_related("policy").first()
+            if sla is None or sla.policy_id != action.step.policy_id or not _live(action.step, sla):
+                EscalationAction.objects.filter(pk=action.pk).update(
+                    status=EscalationAction.Status.CANCELLED
+                )
+                return False
+            _run(action, ticket, now=now)
+            return True
+    except Exception:
+        logger.exception("escalation action %s failed; it stays pending", action.pk)
+        return False
 
 
 def due_escalations(*, now: datetime, limit: int = BATCH) -> list[int]:
@@ -68,8 +109,8 @@ def due_escalations(*, now: datetime, limit: int = BATCH) -> list[int]:
     )
 
 
-def _run(action: EscalationAction, *, now: datetime) -> None:
-    step, ticket = action.step, action.ticket
+def _run(action: EscalationAction, ticket: Ticket, *, now: datetime) -> None:
+    step = action.step
     metric = Metric(step.metric).label
     url = reverse("tickets:detail", args=[ticket.pk])
     if step.action == Action.WARN_ASSIGNEE:
@@ -106,7 +147,9 @@ def _supervisors():
 
 
 def _raise_priority(ticket: Ticket) -> None:
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """One step up, through the same recompute as a manual change (the ticket is locked)."""
+    from .clock import do_sla_recompute
+
     ranked = sorted(Priority.values, key=lambda value: PRIORITY_RANK[value])
     index = ranked.index(ticket.priority)
     if index + 1 >= len(ranked):
@@ -115,22 +158,31 @@ def _raise_priority(ticket: Ticket) -> None:
     do_audit_changes(obj=ticket, actor=None, changes=[("priority", ticket.priority, new)])
     ticket.priority = new
     ticket.save(update_fields=["priority", "updated_at"])
+    do_sla_recompute(ticket=ticket)
 
 
 def _reassign(ticket: Ticket) -> None:
-    """Give the overdue ticket to the next eligible member of its queue."""
-    from .routing import pick_agent
+    """Give the overdue ticket to the next eligible member of its queue (the ticket is
+    locked; the queue is locked while choosing, as routing does)."""
+    from huitou.tickets.services import check_assignee
 
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("queue", "customer")
-        .get(pk=ticket.pk)
-    )
-    if ticket.queue is None:
+    from .models import Queue
+    from .routing import _Override, pick_agent
+
+    if ticket.queue_id is None:
         return
-    agent = pick_agent(ticket.queue, ticket, exclude={ticket.assignee_id or 0})
+    queue = Queue.objects.select_for_update().get(pk=ticket.queue_id)
+    agent = pick_agent(queue, ticket, exclude={ticket.assignee_id or 0})
     if agent is None:
         return
+    check_assignee(
+        actor=_Override(agent),
+        assignee=agent,
+        ticket_department_id=ticket.department_id,
+        current_assignee_id=ticket.assignee_id,
+    )
     do_audit_changes(obj=ticket, actor=None, changes=[("assignee", ticket.assignee, agent)])
     ticket.assignee = agent
     ticket.save(update_fields=["assignee", "updated_at"])
+    queue.last_assigned = agent
+    queue.save(update_fields=["last_assigned"])

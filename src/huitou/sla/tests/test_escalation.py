@@ -54,23 +54,23 @@ def test_each_step_fires_once_at_its_time(clock):
 
 
 @pytest.mark.django_db
-def test_a_worker_that_dies_mid_batch_loses_nothing_and_repeats_nothing(clock, monkeypatch):
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(clock, monkeypatch):
     UserFactory(role="supervisor")
     agent = UserFactory(role="agent")
     make_tickets(3, agent)
     real_run = escalation._run
     calls = {"n": 0}
 
-    def crash_on_second(action, *, now):
+    def killed_on_second(action, ticket, *, now):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise RuntimeError("worker killed")
-        real_run(action, now=now)
+            raise SystemExit("worker killed")  # not an error an action could catch
+        real_run(action, ticket, now=now)
 
-    monkeypatch.setattr(escalation, "_run", crash_on_second)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(escalation, "_run", killed_on_second)
+    with pytest.raises(SystemExit):
         do_escalation_sweep(now=sh(11, 23, 15, 30))
-    # The whole batch rolled back: no action done, no notification sent.
+    # The open transaction died with the worker: no action done, no notification sent.
     assert not EscalationAction.objects.filter(status="done").exists()
     assert not Notification.objects.exists()
 
@@ -78,6 +78,43 @@ def test_a_worker_that_dies_mid_batch_loses_nothing_and_repeats_nothing(clock, m
     assert do_escalation_sweep(now=sh(11, 23, 15, 30)) == 3
     assert Notification.objects.filter(kind="sla_breach").count() == 3
     assert do_escalation_sweep(now=sh(11, 23, 15, 30)) == 0
+
+
+@pytest.mark.django_db
+def test_a_failing_action_stays_pending_without_undoing_the_others(clock, monkeypatch):
+    UserFactory(role="supervisor")
+    agent = UserFactory(role="agent")
+    tickets = make_tickets(3, agent)
+    real_run = escalation._run
+
+    def broken_for_one(action, ticket, *, now):
+        if ticket.pk == tickets[1].pk:
+            raise RuntimeError("mail server down")
+        real_run(action, ticket, now=now)
+
+    monkeypatch.setattr(escalation, "_run", broken_for_one)
+    assert do_escalation_sweep(now=sh(11, 23, 15, 30)) == 2
+    assert EscalationAction.objects.get(
+        ticket=tickets[1], status="pending", step__trigger="breach", step__metric="first_response"
+    )
+    monkeypatch.setattr(escalation, "_run", real_run)
+    assert do_escalation_sweep(now=sh(11, 23, 15, 30)) == 1
+
+
+@pytest.mark.django_db
+def test_a_done_step_stays_done_when_the_clock_moves(clock):
+    from huitou.tickets.services import do_ticket_update
+
+    agent = UserFactory(role="agent")
+    [ticket] = make_tickets(1, agent)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=agent)
+    assert do_escalation_sweep(now=sh(11, 25, 11, 53)) == 2  # first-response breach, 75 %
+    clock.set(sh(11, 25, 12))
+    do_ticket_update(actor=agent, ticket=ticket, changes={"status": "pending"})
+    clock.set(sh(11, 25, 14))
+    do_ticket_update(actor=agent, ticket=ticket, changes={"status": "open"})
+    assert do_escalation_sweep(now=sh(11, 26, 10)) == 0  # the 75 % warning is not repeated
+    assert Notification.objects.filter(kind="sla_warning").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -138,3 +175,43 @@ def test_a_reassign_step_gives_the_ticket_to_another_on_duty_member(clock):
     do_escalation_sweep(now=sh(11, 23, 16) + timedelta(minutes=1))
     ticket.refresh_from_db()
     assert ticket.assignee in (first, second) and ticket.assignee != owner
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_skips_a_ticket_being_changed_and_never_deadlocks(clock):
+    """A ticket locked by someone (PostgreSQL in CI) is skipped, not waited for; once that
+    change is in, the sweep sees the step no longer applies."""
+    import threading
+
+    from django.db import transaction
+
+    from huitou.sla.defaults import ensure_sla_defaults
+    from huitou.tickets.services import do_ticket_update
+
+    ensure_sla_defaults()
+    UserFactory(role="supervisor")
+    agent = UserFactory(role="agent")
+    [ticket] = make_tickets(1, agent)
+    locked, release = threading.Event(), threading.Event()
+
+    def resolver():
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=ticket.pk)
+                locked.set()
+                release.wait(10)
+                do_ticket_update(actor=agent, ticket=ticket, changes={"status": "resolved"})
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=resolver)
+    thread.start()
+    assert locked.wait(10)
+    try:
+        assert do_escalation_sweep(now=sh(11, 23, 15, 30)) == 0  # busy ticket: skipped
+    finally:
+        release.set()
+        thread.join()
+        connections.close_all()
+    assert do_escalation_sweep(now=sh(11, 26, 12)) == 0  # resolved meanwhile: nothing fires
+    assert not Notification.objects.filter(kind__startswith="sla").exists()
