@@ -88,6 +88,7 @@ def _sync_ticket(complaint: Complaint, *, actor, now: datetime, changes=()) -> N
 def _department_result_due(ticket: Ticket, now: datetime) -> datetime:
     """The SLA policy's department-result target in business time; without one, the
     complaint rules' hours."""
+    from huitou.sla.business_time import CalendarError
     from huitou.sla.calendars import compiled_calendar
     from huitou.sla.clock import policy_for_ticket
     from huitou.sla.models import TicketSla
@@ -95,8 +96,12 @@ def _department_result_due(ticket: Ticket, now: datetime) -> datetime:
     sla = TicketSla.objects.select_related("policy__calendar").filter(pk=ticket.pk).first()
     policy = sla.policy if sla else policy_for_ticket(ticket)
     if policy is not None and policy.department_result_minutes:
-        calendar = compiled_calendar(policy.calendar)
-        return calendar.add(now, policy.department_result_minutes * 60)
+        try:
+            return compiled_calendar(policy.calendar).add(
+                now, policy.department_result_minutes * 60
+            )
+        except CalendarError:
+            pass  # a calendar that cannot reach it: the complaint rules' hours instead
     return now + timedelta(hours=ComplaintPolicy.load().dispatch_due_hours)
 
 

@@ -3,15 +3,17 @@
 from datetime import date, datetime
 from typing import Literal
 
+from django.http import Http404
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from huitou.accounts.models import User
-from huitou.core.errors import DomainError
+from huitou.core.errors import DomainError, check_text
 from huitou.core.permissions import check_permission
 from huitou.tickets.api import MAX_ID, ChannelName, PriorityName, TypeName
 
+from .business_time import CalendarError
 from .clock import compute_dues, policy_for
 from .models import AgentStatus, BusinessCalendar, Queue, SlaPolicy
 from .reports import GROUPS, sla_breaches, sla_compliance
@@ -51,17 +53,12 @@ class CalendarOut(Schema):
         return [day.date for day in obj.days.all() if day.kind == "workday"]
 
 
-class Conditions(Schema):
-    tier: str | None = None
-    type: str | None = None
-    priority: str | None = None
-    channel: str | None = None
-
-
 class PolicyIn(Schema):
     name: str
     order: int = Field(100, ge=0, le=1_000_000)
-    conditions: Conditions = Conditions()
+    conditions: dict[str, str | None] = Field(
+        {}, description="tier, type, priority, channel; absent or empty matches any"
+    )
     calendar: int | str = Field(..., description="the calendar's id or name")
     first_response_minutes: int
     next_response_minutes: int | None = None
@@ -139,6 +136,10 @@ class QueueOut(Schema):
 
 
 def _calendar(value: int | str) -> BusinessCalendar:
+    if isinstance(value, str):
+        check_text(value, field="calendar", max_length=64)
+    elif not 1 <= value <= MAX_ID:
+        raise DomainError(_("工作日历不存在。"), field="calendar")
     calendars = BusinessCalendar.objects
     calendar = (
         calendars.filter(pk=value).first()
@@ -186,13 +187,18 @@ def sla_preview(request, query: Query[PreviewQuery]):
     if not 2000 <= start.year <= 2999:
         raise DomainError(_("日期超出范围。"), field="start")
     policy = policy_for(
-        tier=query.tier, type=query.type or "", priority=query.priority or "",
+        tier=query.tier, type=query.type or "", priority=query.priority or "normal",
         channel=query.channel or "",
     )  # fmt: skip
     if policy is None:
         return {"policy": None, "policy_id": None, "calendar": None, "start": start,
                 "first_response_due": None, "resolution_due": None}  # fmt: skip
-    dues = compute_dues(policy, start)
+    try:
+        dues = compute_dues(policy, start)
+    except CalendarError as error:
+        raise DomainError(
+            _("该策略的日历无法算出截止时间：%(error)s") % {"error": error}, field="start"
+        ) from None
     return {
         "policy": policy.name,
         "policy_id": policy.pk,
@@ -249,5 +255,7 @@ def agent_status_set(request, user_id: int, payload: AgentStatusIn):
 @router.get("/agents/{user_id}", response=AgentStatusOut)
 def agent_status_get(request, user_id: int):
     check_permission(request.user, "tickets.view_ticket")
+    if not 1 <= user_id <= MAX_ID or not User.objects.filter(pk=user_id).exists():
+        raise Http404(_("用户不存在。"))
     status = AgentStatus.objects.filter(user_id=user_id).first()
     return status or AgentStatus(user_id=user_id)

@@ -119,6 +119,11 @@ def do_ticket_transfer(
         if assignee is not None:
             queue.last_assigned = assignee
             queue.save(update_fields=["last_assigned"])
+    if assignee is None and queue is not None and ticket.assignee_id is not None:
+        # Nobody in the queue can take it now: it waits there, unassigned, not with the
+        # person who handed it on.
+        changes.append(("assignee", ticket.assignee, None))
+        ticket.assignee = None
     if assignee is not None and assignee.pk != ticket.assignee_id:
         check_assignee(
             actor=_Override(actor),

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone as django_timezone
 from django.utils.translation import gettext as _
 
 from huitou.core.errors import ConflictError, DomainError, check_choice, check_text
@@ -11,7 +12,7 @@ from huitou.customers.models import Tier
 from huitou.tickets.models import Channel, Priority, TicketType
 
 from .business_time import CalendarError
-from .calendars import build_calendar
+from .calendars import build_calendar, compiled_calendar
 from .models import BusinessCalendar, CalendarDay, EscalationStep, SlaPolicy
 
 MAX_MINUTES = 60 * 24 * 365  # a target longer than a year of working time is a typo
@@ -145,6 +146,8 @@ def do_policy_create(
 
     check_admin(actor)
     name = _check_name(name, model=SlaPolicy)
+    if not isinstance(conditions or {}, dict):
+        raise DomainError(_('条件应为对象，如 {"tier": "A"}。'), field="conditions")
     if not isinstance(order, int) or not 0 <= order <= 1_000_000:
         raise DomainError(_("顺序必须是 0 到 1000000 之间的整数。"), field="order")
     unknown = set(conditions or {}) - set(CONDITION_FIELDS)
@@ -178,6 +181,20 @@ def do_policy_create(
         at_risk_percent=at_risk_percent,
         **fields,
     )
+    longest = max(
+        value
+        for value in (
+            policy.first_response_minutes, policy.resolution_minutes,
+            policy.next_response_minutes, policy.department_result_minutes,
+        )
+        if value
+    )  # fmt: skip
+    try:
+        compiled_calendar(calendar).add(django_timezone.now(), longest * 60)
+    except CalendarError:
+        raise DomainError(
+            _("该日历的工作时间不足以在十年内达到这个时限。"), field="resolution_minutes"
+        ) from None
     try:
         with transaction.atomic():
             policy.save()

@@ -175,3 +175,54 @@ def test_transfer_from_the_ticket_page(client, clock):
     client.post(f"/sla/transfer/{ticket.pk}/", {"assignee": other.pk, "reason": "换人跟进"})
     ticket.refresh_from_db()
     assert ticket.assignee == other
+
+
+def test_policy_input_that_cannot_work_is_refused(api_as, admin):
+    client = api_as(admin)
+    base = {"name": "P", "calendar": "后台工作日", "first_response_minutes": 30,
+            "resolution_minutes": 600}  # fmt: skip
+    for conditions in ("A", [], 5, {"ticket_type": "complaint"}):
+        response = client.post("sla/policies", {**base, "conditions": conditions})
+        assert response.status_code == 422, conditions
+    sparse = client.post(
+        "sla/calendars", {"name": "每周一小时", "hours": {"mon": [["09:00", "10:00"]]}}
+    )
+    assert sparse.status_code == 201
+    too_long = client.post(
+        "sla/policies", {**base, "calendar": "每周一小时", "resolution_minutes": 525600}
+    )
+    assert too_long.status_code == 422
+    assert client.post("sla/policies", {**base, "calendar": "a\x00"}).status_code == 422
+    assert (
+        client.post(
+            "sla/calendars", {"name": "x", "timezone": "localtime", "hours": OFFICE}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "sla/calendars", {"name": "y", "hours": {}, "workdays": ["2026-10-10"]}
+        ).status_code
+        == 422
+    )
+    assert client.get("sla/agents/999999").status_code == 404
+    assert not SlaPolicy.objects.filter(name="P").exists()
+
+
+def test_transfer_to_a_queue_with_nobody_free_leaves_it_waiting_there(api_as):
+    from huitou.sla.models import Queue
+
+    supervisor = UserFactory(role="supervisor")
+    agent = UserFactory(role="agent")
+    ticket = do_ticket_create(
+        actor=supervisor, customer=CustomerFactory(), channel="web", type="order", subject="x"
+    )
+    ticket.assignee = agent
+    ticket.save()
+    vip = Queue.objects.get(name="VIP 专席")  # no members
+    body = (
+        api_as(agent)
+        .post(f"tickets/{ticket.pk}/transfer", {"queue": vip.pk, "reason": "客户升级为 A 类"})
+        .json()
+    )
+    assert body["assignee"] is None and body["queue"] == vip.pk
