@@ -135,10 +135,19 @@ class ComplaintOut(ComplaintListOut):
     accepted_at: datetime | None
     result_at: datetime | None
     replied_at: datetime | None
+    dispatch_target_due: datetime | None = Field(
+        None, description="by when the SLA policy wants it dispatched (time to dispatch)"
+    )
     allowed_actions: list[str]
     timeline: list[StepOut]
     recoveries: list[RecoveryOut]
     callbacks: list[CallbackOut]
+
+    @staticmethod
+    def resolve_dispatch_target_due(obj) -> datetime | None:
+        from .services import dispatch_target_due
+
+        return dispatch_target_due(obj)
 
     @staticmethod
     def resolve_allowed_actions(obj) -> list[str]:

@@ -85,6 +85,22 @@ def _sync_ticket(complaint: Complaint, *, actor, now: datetime, changes=()) -> N
         do_sla_status_changed(ticket=ticket, old_status=old_status, now=now)
 
 
+def dispatch_target_due(complaint: Complaint) -> datetime | None:
+    """When the SLA policy wants the complaint dispatched (its time-to-dispatch target)."""
+    from huitou.sla.business_time import CalendarError
+    from huitou.sla.calendars import compiled_calendar
+    from huitou.sla.models import TicketSla
+
+    sla = TicketSla.objects.select_related("policy__calendar").filter(pk=complaint.pk).first()
+    if sla is None or not sla.policy.dispatch_minutes:
+        return None
+    try:
+        calendar = compiled_calendar(sla.policy.calendar)
+        return calendar.add(complaint.received_at, sla.policy.dispatch_minutes * 60)
+    except CalendarError:
+        return None
+
+
 def _department_result_due(ticket: Ticket, now: datetime) -> datetime:
     """The SLA policy's department-result target in business time; without one, the
     complaint rules' hours."""

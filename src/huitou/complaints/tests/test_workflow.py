@@ -77,6 +77,7 @@ def test_full_flow_from_phone_complaint_to_closed_callback_with_every_timestamp(
                   "result_at", "replied_at", "closed_at"):  # fmt: skip
         assert body[field], field
     assert body["dispatch_due_at"].startswith(due.isoformat()[:16])
+    assert body["dispatch_target_due"]  # the 投诉 policy's time to dispatch
     assert body["department"] == team["aftersales"].pk
     assert body["recovery_satisfaction"] == 5
     assert body["first_contact_resolution"] is False
