@@ -3,8 +3,7 @@
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Sum
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from huitou.core.errors import DomainError
+from huitou.core.periods import Period
 from huitou.core.permissions import check_permission
 
 from .models import (
@@ -28,40 +27,6 @@ from .models import (
 
 OPEN_DISPATCH = (State.DISPATCHED, State.ACCEPTED)
 CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date  # inclusive
-
-    @property
-    def start_at(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.start, datetime.min.time()))
-
-    @property
-    def end_at(self) -> datetime:
-        return timezone.make_aware(
-            datetime.combine(self.end + timedelta(days=1), datetime.min.time())
-        )
-
-    @classmethod
-    def last_days(cls, days: int = 90) -> "Period":
-        today = timezone.localdate()
-        return cls(today - timedelta(days=days - 1), today)
-
-
-def checked_period(start: date | None, end: date | None) -> Period:
-    """The period from `start` to `end` (each defaulting to the last 90 days), or a 422."""
-    default = Period.last_days(90)
-    period = Period(start or default.start, end or default.end)
-    if period.end < period.start:
-        raise DomainError(_("结束日期不能早于开始日期。"), field="end")
-    if (period.end - period.start).days > 3660:
-        raise DomainError(_("统计期间不能超过十年。"), field="start")
-    if period.start.year < 2000 or period.end.year > 2999:
-        raise DomainError(_("日期超出范围。"), field="start" if period.start.year < 2000 else "end")
-    return period
 
 
 def _hours(deltas: list[timedelta]) -> float | None:

@@ -11,10 +11,11 @@ from ninja.pagination import paginate
 from huitou.accounts.models import Department
 from huitou.core.errors import DomainError
 from huitou.core.pagination import ApiPagination
+from huitou.core.periods import Period, checked_period
 from huitou.core.permissions import check_permission
 
 from . import services
-from .analysis import Period, checked_period, complaint_analysis
+from .analysis import complaint_analysis
 from .crisis import do_crisis_alert_acknowledge
 from .models import DISPATCH_RUBRIC
 from .qa import (

@@ -155,8 +155,7 @@ class PeriodForm(forms.Form):
     def period(self):
         """The period asked for, checked by the same rule as the API; None when invalid."""
         from huitou.core.errors import DomainError
-
-        from .analysis import checked_period
+        from huitou.core.periods import checked_period
 
         if not self.is_valid():
             return None

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
 from huitou.core.pagination import paginate_queryset, querystring_without_page
+from huitou.core.periods import Period
 
 from . import services
-from .analysis import Period, analysis_csv, complaint_analysis
+from .analysis import analysis_csv, complaint_analysis
 from .crisis import do_crisis_alert_acknowledge
 from .forms import (
     AcceptForm,

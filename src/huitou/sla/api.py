@@ -215,7 +215,7 @@ def _window(query: PeriodQuery) -> tuple[datetime, datetime]:
             _("group_by 必须是 %(choices)s 之一。") % {"choices": ", ".join(GROUPS)},
             field="group_by",
         )
-    from huitou.complaints.analysis import checked_period
+    from huitou.core.periods import checked_period
 
     period = checked_period(query.start, query.end)
     return period.start_at, period.end_at

@@ -17,7 +17,7 @@ from .routing import do_agent_status_set, do_ticket_transfer
 @login_required
 def sla_overview_view(request):
     """Compliance by group, the breaches, the queues and who is on duty; my own duty."""
-    from huitou.complaints.analysis import Period, checked_period
+    from huitou.core.periods import Period, checked_period
 
     if request.method == "POST":  # the agent's own on/off duty switch
         do_agent_status_set(

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from huitou.accounts.tests.factories import DepartmentFactory, UserFactory
-from huitou.complaints.analysis import Period, complaint_analysis
+from huitou.complaints.analysis import complaint_analysis
 from huitou.complaints.models import Complaint, RecoveryAction
+from huitou.core.periods import Period
 
 from .factories import make_complaint
 
