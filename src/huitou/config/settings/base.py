@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "huitou.tickets",
     "huitou.complaints",
     "huitou.sla",
+    "huitou.knowledge",
 ]
 
 MIDDLEWARE = [

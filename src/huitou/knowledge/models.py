@@ -1,0 +1,145 @@
+"""The knowledge base (知识库): FAQ entries the portal, the bot and the agents share."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FaqCategory(models.Model):
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    order = models.PositiveIntegerField(_("顺序"), default=100)
+
+    class Meta:
+        verbose_name = _("知识分类")
+        verbose_name_plural = _("知识分类")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FaqEntry(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+
+    category = models.ForeignKey(
+        FaqCategory, verbose_name=_("分类"), on_delete=models.PROTECT, related_name="entries"
+    )
+    question = models.CharField(_("标准问题"), max_length=200, unique=True)
+    answer = models.TextField(_("答案"))
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PUBLISHED, db_index=True
+    )
+    valid_from = models.DateField(_("生效日期"), null=True, blank=True)
+    valid_to = models.DateField(_("失效日期"), null=True, blank=True)
+    # Where it may be shown: portal, chat (the bot), agent (assist); empty means everywhere.
+    channels = models.JSONField(_("可见渠道"), default=list, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    times_served = models.PositiveIntegerField(_("被使用次数"), default=0)
+    helpful_votes = models.PositiveIntegerField(_("有用"), default=0)
+    unhelpful_votes = models.PositiveIntegerField(_("没用"), default=0)
+    handoffs = models.PositiveIntegerField(_("之后转人工"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("常见问题")
+        verbose_name_plural = _("常见问题")
+        ordering = ["category__order", "id"]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class SimilarQuestion(models.Model):
+    """相似问法: another way customers ask the same thing; indexed on its own."""
+
+    entry = models.ForeignKey(
+        FaqEntry, verbose_name=_("常见问题"), on_delete=models.CASCADE, related_name="similar"
+    )
+    text = models.CharField(_("相似问法"), max_length=200)
+
+    class Meta:
+        verbose_name = _("相似问法")
+        verbose_name_plural = _("相似问法")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class FaqVersion(models.Model):
+    """What an entry said at each version, and who changed it."""
+
+    entry = models.ForeignKey(
+        FaqEntry, verbose_name=_("常见问题"), on_delete=models.CASCADE, related_name="versions"
+    )
+    version = models.PositiveIntegerField(_("版本"))
+    question = models.CharField(_("标准问题"), max_length=200)
+    answer = models.TextField(_("答案"))
+    similar = models.JSONField(_("相似问法"), default=list)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("修改人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("版本记录")
+        verbose_name_plural = _("版本记录")
+        ordering = ["entry", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "version"], name="knowledge_one_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} v{self.version}"
+
+
+class SynonymGroup(models.Model):
+    """Words that mean the same here (邮费=运费=快递费); the first is the canonical one."""
+
+    words = models.JSONField(_("同义词"), default=list)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("同义词")
+        verbose_name_plural = _("同义词")
+
+    def __str__(self) -> str:
+        return "=".join(self.words)
+
+
+class DomainWord(models.Model):
+    """A word segmentation must keep whole (光猫, 携号转网)."""
+
+    word = models.CharField(_("词"), max_length=32, unique=True)
+
+    class Meta:
+        verbose_name = _("领域词")
+        verbose_name_plural = _("领域词")
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class KbRevision(models.Model):
+    """One row whose number goes up on every knowledge-base change: each process compares it
+    with the revision its index was built from, and rebuilds when it is behind."""
+
+    number = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("知识库修订号")
+        verbose_name_plural = _("知识库修订号")
+
+    def __str__(self) -> str:
+        return str(self.number)
