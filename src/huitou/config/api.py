@@ -70,6 +70,7 @@ def _register_routers() -> None:
     from huitou.complaints.api import router as complaints_router
     from huitou.core.api import router as notifications_router
     from huitou.customers.api import router as customers_router
+    from huitou.knowledge.api import router as bot_router
     from huitou.sla.api import router as sla_router
     from huitou.tickets.api import phrases_router
     from huitou.tickets.api import router as tickets_router
@@ -81,6 +82,7 @@ def _register_routers() -> None:
     api.add_router("/phrases", phrases_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/sla", sla_router)
+    api.add_router("/bot", bot_router)
 
 
 _register_routers()

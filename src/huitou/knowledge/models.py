@@ -143,3 +143,61 @@ class KbRevision(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+class BotConversation(models.Model):
+    """One customer's chat with the bot; consecutive questions are kept together."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("进行中")
+        HANDED_OFF = "handed_off", _("已转人工")
+
+    token = models.UUIDField(_("会话标识"), unique=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    channel = models.CharField(_("渠道"), max_length=16, default="chat")
+    handoff_reason = models.CharField(_("转人工原因"), max_length=32, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("工单"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True, db_index=True)
+    last_at = models.DateTimeField(_("最近时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("机器人会话")
+        verbose_name_plural = _("机器人会话")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
+class BotTurn(models.Model):
+    conversation = models.ForeignKey(
+        BotConversation, verbose_name=_("会话"), on_delete=models.CASCADE, related_name="turns"
+    )
+    question = models.CharField(_("问题"), max_length=500)
+    decision = models.CharField(_("结果"), max_length=16)  # answer | clarify | handoff
+    entry = models.ForeignKey(
+        FaqEntry,
+        verbose_name=_("答案条目"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answer = models.TextField(_("回复"), blank=True)
+    confidence = models.FloatField(_("置信度"), default=0)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("机器人问答")
+        verbose_name_plural = _("机器人问答")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.question[:30]

@@ -1,0 +1,154 @@
+"""The FAQ bot: answer, ask which question is meant, or hand off to a person, never invent.
+
+A hand-off files (or updates) a chat ticket carrying the whole conversation; routing then
+queues it for an agent."""
+
+import uuid
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from huitou.core.errors import DomainError, check_text
+
+from .engine import SearchResult, current_index
+from .models import BotConversation, BotTurn, FaqEntry
+from .text import normalise
+
+HUMAN_REQUESTS = ("转人工", "人工客服", "人工服务", "找人工", "真人", "人工")
+BOT_USERNAME = "huitou-bot"
+
+
+def bot_user():
+    """The service account the bot files customers and tickets as (it cannot log in)."""
+    from huitou.accounts.models import User
+    from huitou.accounts.services import do_user_create
+
+    user = User.objects.filter(username=BOT_USERNAME).first()
+    if user is None:
+        user = do_user_create(
+            username=BOT_USERNAME,
+            password=uuid.uuid4().hex,
+            role="agent",
+            full_name="智能客服",
+            check_password_strength=False,
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def wants_a_person(question: str) -> bool:
+    text = normalise(question).replace(" ", "")
+    return any(word in text for word in HUMAN_REQUESTS) and len(text) <= 12
+
+
+def _conversation(token: str | None) -> BotConversation:
+    if token:
+        try:
+            parsed = uuid.UUID(str(token))
+        except ValueError:
+            raise DomainError(_("会话标识无效。"), field="conversation") from None
+        conversation = BotConversation.objects.select_for_update().filter(token=parsed).first()
+        if conversation is None:
+            raise DomainError(_("会话不存在或已过期。"), field="conversation")
+        return conversation
+    return BotConversation.objects.create(token=uuid.uuid4())
+
+
+def transcript(conversation: BotConversation) -> str:
+    lines = []
+    for turn in conversation.turns.all():
+        lines.append(_("客户：%(text)s") % {"text": turn.question})
+        if turn.answer:
+            lines.append(_("机器人：%(text)s") % {"text": turn.answer})
+    return "\n".join(lines)
+
+
+@transaction.atomic
+def do_bot_ask(*, question: str, conversation: str | None = None) -> dict:
+    question = check_text((question or "").strip(), field="question", max_length=500)
+    if not question:
+        raise DomainError(_("请输入问题。"), field="question")
+    talk = _conversation(conversation)
+    if wants_a_person(question):
+        result, reason = SearchResult(decision="handoff"), "customer_request"
+    else:
+        result = current_index().search(question)
+        reason = "no_answer" if result.decision == "handoff" else ""
+    top = result.candidates[0] if result.candidates else None
+    entry = None
+    if result.decision == "answer" and top is not None:
+        entry = FaqEntry.objects.filter(pk=top.entry_id).first()
+        if entry is None:  # deleted since the index was built
+            result, reason = SearchResult(decision="handoff"), "no_answer"
+    if result.decision == "answer":
+        text = entry.answer
+        FaqEntry.objects.filter(pk=entry.pk).update(times_served=F("times_served") + 1)
+    elif result.decision == "clarify":
+        text = _("我不太确定您问的是哪一个，您是想问：")
+    else:
+        text = _("这个问题我先为您转接人工客服，请稍候。")
+    turn = BotTurn.objects.create(
+        conversation=talk,
+        question=question,
+        decision=result.decision,
+        entry=entry,
+        answer=text,
+        confidence=result.confidence,
+    )
+    if result.decision == "handoff":
+        _hand_off(talk, reason=reason)
+        text = turn.answer + (
+            _("（工单号 %(number)s）") % {"number": talk.ticket.number} if talk.ticket else ""
+        )
+    talk.save(update_fields=["last_at"])
+    return {
+        "answer": text,
+        "faq_id": entry.pk if entry else None,
+        "faq_question": entry.question if entry else None,
+        "confidence": result.confidence,
+        "handoff": result.decision == "handoff",
+        "suggestions": [
+            {"faq_id": c.entry_id, "question": c.question, "score": c.score}
+            for c in result.candidates[:4]
+        ]
+        if result.decision == "clarify"
+        else [],
+        "conversation": str(talk.token),
+    }
+
+
+def _hand_off(talk: BotConversation, *, reason: str) -> None:
+    """File the chat as a ticket for a person (or add the new turns to the one filed)."""
+    from huitou.customers.services import do_customer_create
+    from huitou.tickets.models import Message
+    from huitou.tickets.services import do_customer_message_add, do_ticket_create
+
+    # The entry answered just before counts a hand-off: it did not help.
+    last_answer = talk.turns.filter(decision="answer").order_by("-id").first()
+    if last_answer is not None and last_answer.entry_id:
+        FaqEntry.objects.filter(pk=last_answer.entry_id).update(handoffs=F("handoffs") + 1)
+    robot = bot_user()
+    if talk.ticket is None:
+        first = talk.turns.order_by("id").first()
+        customer = do_customer_create(
+            actor=robot, name=_("在线访客 %(code)s") % {"code": str(talk.token)[:8]}
+        )
+        ticket = do_ticket_create(
+            actor=robot,
+            customer=customer,
+            channel="chat",
+            type="consultation",
+            subject=_("在线咨询：%(question)s") % {"question": first.question[:40]},
+            description=transcript(talk),
+        )
+        Message.objects.create(
+            ticket=ticket, sender=Message.Sender.CUSTOMER, public=True, body=transcript(talk)
+        )
+        talk.ticket = ticket
+    else:
+        do_customer_message_add(ticket=talk.ticket, body=transcript(talk))
+    talk.status = BotConversation.Status.HANDED_OFF
+    talk.handoff_reason = reason
+    talk.save(update_fields=["ticket", "status", "handoff_reason"])
