@@ -24,5 +24,6 @@ urlpatterns = [
     path("tickets/", include("huitou.tickets.urls")),
     path("complaints/", include("huitou.complaints.urls")),
     path("sla/", include("huitou.sla.urls")),
+    path("help/", include("huitou.knowledge.urls")),
     path("notifications/", notifications_view, name="notifications"),
 ]

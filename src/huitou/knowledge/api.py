@@ -28,7 +28,7 @@ class AskOut(Schema):
     conversation: str | None
 
 
-@router.post("/ask", response=AskOut, auth=None)
+@router.post("/ask", response=AskOut, auth=None, url_name="bot_ask")
 def bot_ask(request, payload: AskIn):
     """Ask the bot. Three outcomes: an answer (faq_id set), a clarification (2–4
     suggestions), or a hand-off to a person (a ticket with the conversation). Send the

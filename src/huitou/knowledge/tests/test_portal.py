@@ -1,0 +1,47 @@
+import pytest
+
+from huitou.knowledge.models import FaqEntry
+from huitou.knowledge.services import do_faq_save
+from huitou.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kb():
+    do_faq_save(actor=None, category="物流", question="运费怎么算？", answer="满 99 元包邮。",
+                similar=["邮费多少"])  # fmt: skip
+    draft, _ = do_faq_save(actor=None, category="物流", question="内部草稿问题？", answer="x",
+                           status="draft")  # fmt: skip
+    return draft
+
+
+def test_the_portal_shows_published_entries_and_searches_with_the_engine(client, kb):
+    page = client.get("/help/").content.decode()
+    assert "运费怎么算？" in page and "内部草稿问题？" not in page
+    found = client.get("/help/", {"q": "邮费要多少"}).content.decode()
+    assert 'id="search-results"' in found and "运费怎么算？" in found
+    assert client.get(f"/help/faq/{kb.pk}/").status_code == 404  # drafts are not shown
+
+
+def test_a_visitor_votes_once(client, kb):
+    entry = FaqEntry.objects.get(question="运费怎么算？")
+    client.post(f"/help/faq/{entry.pk}/vote/", {"helpful": "1"})
+    client.post(f"/help/faq/{entry.pk}/vote/", {"helpful": "0"})
+    entry.refresh_from_db()
+    assert (entry.helpful_votes, entry.unhelpful_votes) == (1, 0)
+    assert 'id="vote-thanks"' in client.get(f"/help/faq/{entry.pk}/").content.decode()
+
+
+def test_still_need_help_files_a_web_ticket(client, kb):
+    bad = client.post("/help/ticket/", {"name": "", "question": "发票怎么开"})
+    assert bad.status_code == 422
+    response = client.post(
+        "/help/ticket/",
+        {"name": "王先生", "phone": "13800138000", "question": "发票怎么开", "details": "公司抬头"},
+    )
+    ticket = Ticket.objects.get()
+    assert ticket.number in response.content.decode()
+    assert (ticket.channel, ticket.subject, ticket.customer.phone_digits) == (
+        "web", "发票怎么开", "13800138000",
+    )  # fmt: skip

@@ -1,0 +1,71 @@
+from django import forms
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from huitou.core.errors import DomainError
+from huitou.core.forms import add_domain_error
+
+from .portal import (
+    do_faq_vote,
+    do_portal_ticket_create,
+    portal_categories,
+    portal_entries,
+    portal_search,
+)
+
+
+class HelpTicketForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("您的称呼"), max_length=100)
+    phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=32, required=False)
+    question = forms.CharField(label=gettext_lazy("您的问题"), max_length=200)
+    details = forms.CharField(
+        label=gettext_lazy("详细情况"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+def help_home_view(request):
+    query = request.GET.get("q", "")[:200]
+    try:
+        results = portal_search(query) if query else []
+    except DomainError:
+        results = []
+    return render(
+        request,
+        "knowledge/help_home.html",
+        {"categories": portal_categories(), "query": query, "results": results},
+    )
+
+
+def help_entry_view(request, entry_id: int):
+    entry = next((e for e in portal_entries() if e.pk == entry_id), None)
+    if entry is None:
+        raise Http404
+    voted = entry_id in request.session.get("faq_votes", [])
+    return render(request, "knowledge/help_entry.html", {"entry": entry, "voted": voted})
+
+
+@require_POST
+def help_vote_view(request, entry_id: int):
+    entry = next((e for e in portal_entries() if e.pk == entry_id), None)
+    if entry is not None:
+        votes = request.session.get("faq_votes", [])
+        if entry_id not in votes:  # one vote per visitor session
+            do_faq_vote(entry=entry, helpful=request.POST.get("helpful") == "1")
+            request.session["faq_votes"] = [*votes, entry_id][-200:]
+    return redirect("help:entry", entry_id=entry_id)
+
+
+def help_ticket_view(request):
+    form = HelpTicketForm(request.POST or None, initial={"question": request.GET.get("q", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = do_portal_ticket_create(**form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            return render(request, "knowledge/help_ticket_done.html", {"ticket": ticket})
+    return render(
+        request, "knowledge/help_ticket.html", {"form": form}, status=422 if form.errors else 200
+    )

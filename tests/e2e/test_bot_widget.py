@@ -1,0 +1,49 @@
+"""A customer asks the portal's chat widget, gets an answer, asks for a person; an agent
+then finds the chat ticket with the whole conversation."""
+
+from playwright.sync_api import expect
+
+from huitou.accounts.services import do_department_create, do_user_create
+from huitou.knowledge.services import do_faq_save
+
+PASSWORD = "e2e-password-123"
+
+
+def test_the_widget_answers_then_hands_off_and_an_agent_sees_the_ticket(page, artifacts_dir):
+    do_faq_save(
+        actor=None, category="物流", question="运费怎么算？",
+        answer="满 99 元包邮，不满收 8 元。", similar=["邮费多少", "快递费怎么收"],
+    )  # fmt: skip
+    do_faq_save(
+        actor=None, category="售后", question="怎么申请退款？",
+        answer="在订单页点“申请退款”。", similar=["我要退钱"],
+    )  # fmt: skip
+    do_user_create(
+        username="agent1", password=PASSWORD, role="agent",
+        department=do_department_create(name="客服中心"), full_name="陈静",
+    )  # fmt: skip
+
+    page.goto("/help/")
+    expect(page.get_by_role("heading", name="帮助中心")).to_be_visible()
+    expect(page.get_by_role("link", name="运费怎么算？")).to_be_visible()
+    page.get_by_role("button", name="在线客服").click()
+    chat = page.locator("#chat-panel")
+    chat.get_by_placeholder("请输入问题").fill("邮费要多少钱")
+    chat.get_by_role("button", name="发送").click()
+    expect(chat.locator(".bot").last).to_contain_text("满 99 元包邮")
+    chat.get_by_placeholder("请输入问题").fill("转人工")
+    chat.get_by_role("button", name="发送").click()
+    expect(chat.locator(".bot.handoff")).to_contain_text("转接人工客服")
+    number = chat.locator(".bot.handoff").inner_text().split("工单号 ")[1].split("）")[0]
+    page.screenshot(path=artifacts_dir / "bot-widget.png", full_page=True)
+
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill("agent1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_role("heading", name="工单收件箱")).to_be_visible()
+    page.get_by_role("link", name=number).click()
+    expect(page.locator("h1")).to_contain_text("在线咨询：邮费要多少钱")
+    expect(page.locator("#thread")).to_contain_text("客户：转人工")
+    expect(page.locator("#thread")).to_contain_text("满 99 元包邮")
