@@ -14,6 +14,7 @@ from huitou.core.errors import DomainError, check_text
 from .engine import SearchResult, current_index
 from .models import BotConversation, BotTurn, FaqEntry
 from .text import normalise
+from .triage import triage
 
 HUMAN_REQUESTS = ("转人工", "人工客服", "人工服务", "找人工", "真人", "人工")
 BOT_USERNAME = "huitou-bot"
@@ -71,8 +72,11 @@ def do_bot_ask(*, question: str, conversation: str | None = None) -> dict:
     if not question:
         raise DomainError(_("请输入问题。"), field="question")
     talk = _conversation(conversation)
+    mood = triage(question, recent_contacts=talk.turns.count() // 3)
     if wants_a_person(question):
         result, reason = SearchResult(decision="handoff"), "customer_request"
+    elif mood.angry:  # an angry customer goes to a person, not to another FAQ answer
+        result, reason = SearchResult(decision="handoff"), "angry"
     else:
         result = current_index().search(question)
         reason = "no_answer" if result.decision == "handoff" else ""
@@ -87,6 +91,8 @@ def do_bot_ask(*, question: str, conversation: str | None = None) -> dict:
         FaqEntry.objects.filter(pk=entry.pk).update(times_served=F("times_served") + 1)
     elif result.decision == "clarify":
         text = _("我不太确定您问的是哪一个，您是想问：")
+    elif reason == "angry":
+        text = _("非常抱歉给您带来不好的体验，马上为您转接人工客服。")
     else:
         text = _("这个问题我先为您转接人工客服，请稍候。")
     turn = BotTurn.objects.create(
@@ -135,11 +141,13 @@ def _hand_off(talk: BotConversation, *, reason: str) -> None:
         customer = do_customer_create(
             actor=robot, name=_("在线访客 %(code)s") % {"code": str(talk.token)[:8]}
         )
+        mood = triage(" ".join(talk.turns.values_list("question", flat=True)))
         ticket = do_ticket_create(
             actor=robot,
             customer=customer,
             channel="chat",
-            type="consultation",
+            type=mood.type,
+            priority=mood.priority,
             subject=_("在线咨询：%(question)s") % {"question": first.question[:40]},
             description=transcript(talk),
         )

@@ -9,6 +9,7 @@ from huitou.core.errors import DomainError, check_text
 
 from .engine import current_index
 from .models import FaqCategory, FaqEntry
+from .triage import triage
 
 PORTAL = "portal"
 
@@ -67,11 +68,13 @@ def do_portal_ticket_create(*, name: str, phone: str, question: str, details: st
     customer = find_customer_by_phone(phone=phone) if phone else None
     if customer is None:
         customer = do_customer_create(actor=robot, name=name, phone=phone)
+    mood = triage(f"{question} {details}")
     return do_ticket_create(
         actor=robot,
         customer=customer,
         channel="web",
-        type="consultation",
+        type=mood.type,
+        priority=mood.priority,
         subject=question,
         description=details,
         contact_name=name,
