@@ -25,5 +25,6 @@ urlpatterns = [
     path("complaints/", include("huitou.complaints.urls")),
     path("sla/", include("huitou.sla.urls")),
     path("help/", include("huitou.knowledge.urls")),
+    path("kb/", include("huitou.knowledge.staff_urls")),
     path("notifications/", notifications_view, name="notifications"),
 ]

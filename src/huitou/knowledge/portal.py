@@ -80,3 +80,30 @@ def do_portal_ticket_create(*, name: str, phone: str, question: str, details: st
         contact_name=name,
         contact_phone=phone,
     )
+
+
+def agent_suggestions(ticket, *, limit: int = 3) -> list[dict]:
+    """Agent assist: the FAQ answers that best fit what the customer wrote last."""
+    from huitou.tickets.models import Message
+
+    last = (
+        ticket.messages.filter(sender=Message.Sender.CUSTOMER)
+        .order_by("-created_at", "-id")
+        .values_list("body", flat=True)
+        .first()
+    )
+    text = (last or f"{ticket.subject} {ticket.description}")[-500:]
+    try:
+        result = current_index().search(text, k=limit)
+    except Exception:  # assist is a help, never a reason for the ticket page to fail
+        return []
+    answers = dict(
+        FaqEntry.objects.filter(pk__in=[c.entry_id for c in result.candidates]).values_list(
+            "pk", "answer"
+        )
+    )
+    return [
+        {"question": c.question, "answer": answers[c.entry_id], "score": c.score}
+        for c in result.candidates
+        if c.entry_id in answers
+    ]

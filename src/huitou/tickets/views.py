@@ -17,6 +17,7 @@ from huitou.core.pagination import paginate_queryset, querystring_without_page
 from huitou.customers.personality import service_guidance
 from huitou.customers.selectors import access_customer, visible_customers
 from huitou.customers.services import find_customer_by_phone
+from huitou.knowledge.portal import agent_suggestions
 from huitou.sla.forms import TransferForm
 
 from .forms import InboxFilterForm, PhoneTicketForm, ReplyForm, TicketUpdateForm
@@ -152,6 +153,9 @@ def render_ticket_page(
         "history": ticket_history(ticket=ticket),
         "reply_form": reply_form,
         "phrase_groups": standard_phrases_for(ticket),
+        "faq_suggestions": agent_suggestions(ticket)
+        if request.user.has_perm("tickets.add_message")
+        else [],
         "transfer_form": (
             TransferForm()
             if request.user.has_perm("tickets.assign_ticket")

@@ -78,3 +78,25 @@ def test_bad_input_is_a_422(kb, api_as):
     bad = client.post("bot/ask", {"question": "运费", "conversation": "not-a-uuid"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "conversation"
     assert not BotConversation.objects.exists()
+
+
+def test_bot_analytics_for_supervisors(kb, api_as, client):
+    from huitou.accounts.tests.factories import UserFactory
+
+    ask(api_as, "运费怎么算")  # resolved by itself
+    talk = ask(api_as, "运费怎么算")
+    ask(api_as, "转人工", talk["conversation"])  # answered, then a person anyway
+    ask(api_as, "你们支持分期付款吗")
+    ask(api_as, "可以分期付款吗")
+    supervisor = UserFactory(role="supervisor")
+    client.force_login(supervisor)
+    page = client.get("/kb/analytics/")
+    assert page.status_code == 200
+    data = page.context["data"]
+    assert data["conversations"] == 4
+    assert data["self_service_resolved"] == 1 and data["self_service_rate"] == 0.25
+    assert data["handoff_reasons"].get("customer_request") == 1
+    clusters = {c["question"]: c["count"] for c in data["unanswered_clusters"]}
+    assert max(clusters.values()) == 2  # the two instalment questions are one cluster
+    client.force_login(UserFactory(role="agent"))
+    assert client.get("/kb/analytics/").status_code == 403

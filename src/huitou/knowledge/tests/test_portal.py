@@ -45,3 +45,15 @@ def test_still_need_help_files_a_web_ticket(client, kb):
     assert (ticket.channel, ticket.subject, ticket.customer.phone_digits) == (
         "web", "发票怎么开", "13800138000",
     )  # fmt: skip
+
+
+def test_agent_assist_offers_faq_answers_on_the_ticket_page(client, kb):
+    from huitou.accounts.tests.factories import UserFactory
+    from huitou.tickets.services import do_customer_message_add
+    from huitou.tickets.tests.factories import TicketFactory
+
+    ticket = TicketFactory(subject="咨询", description="")
+    do_customer_message_add(ticket=ticket, body="邮费要多少钱？")
+    client.force_login(UserFactory(role="agent"))
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'id="faq-assist"' in page and 'data-phrase="满 99 元包邮。"' in page
