@@ -36,6 +36,7 @@ from huitou.tickets.services import do_message_add, do_ticket_create, do_ticket_
 from . import demo_phrases as ph
 from .demo_archive import load_demo_purchases, run_archive_jobs
 from .demo_complaints import ComplaintStory, backdate_complaints
+from .demo_kb import load_demo_faq
 from .demo_sla import backdate_sla_clocks, staff_queues
 from .models import AuditEntry
 from .notifications import notification_emails_muted
@@ -437,6 +438,7 @@ def load_demo(*, scale: float = 1.0) -> dict[str, int]:
         run_archive_jobs(now=now)
         backdate_sla_clocks(now=now)
         staff_queues()
+        load_demo_faq()
     return {
         "departments": Department.objects.count(),
         "users": User.objects.count(),
@@ -679,3 +681,4 @@ def print_demo_logins(stdout) -> None:
             cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)
         ]
         stdout.write("  " + "  ".join(cells).rstrip() + "\n")
+    stdout.write(_("客户自助服务与智能客服（无需登录）：/help/") + "\n")
