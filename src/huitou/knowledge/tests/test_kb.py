@@ -162,3 +162,36 @@ def test_kb_ask_prints_the_bot_json_for_an_argument_and_for_stdin(kb_file, monke
 
 def test_synonym_groups_are_stored_as_lists():
     assert SynonymGroup(words=["邮费", "运费"]).__str__() == "邮费=运费"
+
+
+@pytest.mark.django_db
+def test_import_reads_xlsx_too(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["category", "question", "answer", "similar_questions"])
+    sheet.append(["物流", "运费怎么算？", "满 99 元包邮。", "邮费多少|快递费怎么收"])
+    path = tmp_path / "kb.xlsx"
+    book.save(path)
+    call_command("kb", "import", str(path), stdout=StringIO())
+    entry = FaqEntry.objects.get()
+    assert list(entry.similar.values_list("text", flat=True)) == ["邮费多少", "快递费怎么收"]
+
+
+@pytest.mark.django_db
+def test_kb_eval_prints_the_figures(kb_file, tmp_path):
+    call_command("kb", "import", str(kb_file), stdout=StringIO())
+    questions = tmp_path / "q.csv"
+    questions.write_text(
+        "question,expected_question\n运费怎么算,运费怎么算？\n今天天气怎么样,\n", encoding="utf-8"
+    )
+    out = StringIO()
+    call_command("kb", "eval", str(questions), stdout=out)
+    figures = json.loads(out.getvalue())
+    assert figures["in_scope"] == 1 and figures["out_of_scope"] == 1
+    assert figures["recall_at_1"] == 1.0 and figures["out_of_scope_not_answered"] == 1.0
+    with pytest.raises(CommandError, match="missing columns"):
+        bad = tmp_path / "bad.csv"
+        bad.write_text("q\nx\n", encoding="utf-8")
+        call_command("kb", "eval", str(bad), stdout=StringIO())
