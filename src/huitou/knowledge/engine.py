@@ -215,7 +215,7 @@ def decide(candidates: list[Candidate]) -> SearchResult:
 # -- the process-wide index, rebuilt when the knowledge base's revision moves -------------
 
 _lock = threading.Lock()
-_current: tuple[int, FaqIndex] | None = None
+_current: tuple[tuple, FaqIndex] | None = None
 
 
 def current_index(*, channel: str = "") -> FaqIndex:
@@ -224,7 +224,7 @@ def current_index(*, channel: str = "") -> FaqIndex:
     global _current
     from .models import KbRevision
 
-    revision = KbRevision.objects.values_list("number", flat=True).first() or 0
+    revision = KbRevision.objects.values_list("number", "updated_at").first() or (0, None)
     cached = _current
     if cached is not None and cached[0] == revision:
         return cached[1]

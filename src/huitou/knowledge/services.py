@@ -3,6 +3,7 @@ is rebuilt before it answers its next question."""
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huitou.core.errors import DomainError, check_text
@@ -12,7 +13,11 @@ from .models import FaqCategory, FaqEntry, FaqVersion, KbRevision, SimilarQuesti
 
 
 def do_kb_revision_bump() -> None:
-    updated = KbRevision.objects.filter(pk=1).update(number=F("number") + 1)
+    # The time goes with the number: a restored (or rolled-back) database that reaches the
+    # same number again still reads as a different revision.
+    updated = KbRevision.objects.filter(pk=1).update(
+        number=F("number") + 1, updated_at=timezone.now()
+    )
     if not updated:
         KbRevision.objects.get_or_create(pk=1, defaults={"number": 1})
 
