@@ -22,6 +22,14 @@ class Department(models.Model):
         return self.name
 
 
+def person_name(last: str | None, first: str | None, username: str | None) -> str:
+    """Chinese names read surname first, with no space: 李 + 娜 → 李娜."""
+    last, first = last or "", first or ""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in last + first):
+        return f"{last}{first}"
+    return f"{first} {last}".strip() or (username or "")
+
+
 class User(AbstractUser):
     department = models.ForeignKey(
         Department,
@@ -38,10 +46,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        """Chinese names read surname first, with no space: 李 + 娜 → 李娜."""
-        if any("\u4e00" <= ch <= "\u9fff" for ch in self.last_name + self.first_name):
-            return f"{self.last_name}{self.first_name}"
-        return self.get_full_name() or self.username
+        return person_name(self.last_name, self.first_name, self.username)
 
     @property
     def role(self) -> str | None:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, QuerySet
 from django.utils.translation import gettext as _
 
+from huitou.accounts.models import person_name
 from huitou.core.audit import do_audit_changes
 from huitou.core.errors import ConflictError, DomainError, check_text
 from huitou.core.permissions import check_permission
@@ -78,9 +79,10 @@ def score_rollup_by_agent(*, user, start=None, end=None) -> list[dict]:
     return [
         {
             "agent": row["agent"],
-            "name": _person(
+            "name": person_name(
                 row["agent__last_name"], row["agent__first_name"], row["agent__username"]
-            ),
+            )
+            or "—",
             "count": row["count"],
             "average": round(float(row["average"]), 1),
         }
@@ -123,19 +125,12 @@ def forbidden_phrase_counts(*, user, start=None, end=None) -> list[dict]:
     return [
         {
             "agent": row["author"],
-            "name": _person(
+            "name": person_name(
                 row["author__last_name"], row["author__first_name"], row["author__username"]
-            ),
+            )
+            or "—",
             "count": row["count"],
             "replies": row["replies"],
         }
         for row in rows
     ]
-
-
-def _person(last: str | None, first: str | None, username: str | None) -> str:
-    """The same display rule as User.display_name, for rows that are dicts."""
-    last, first = last or "", first or ""
-    if any("\u4e00" <= ch <= "\u9fff" for ch in last + first):
-        return f"{last}{first}"
-    return f"{first} {last}".strip() or (username or "—")

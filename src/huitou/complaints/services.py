@@ -1,5 +1,6 @@
 """Writes for the complaint flow. One funnel per step; every step is time-stamped and audited."""
 
+import logging
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,6 +37,7 @@ from .models import (
 )
 from .workflow import TICKET_STATUS_FOR_STATE, check_transition
 
+logger = logging.getLogger(__name__)
 MAX_AMOUNT = Decimal("9999999999.99")
 
 
@@ -117,7 +119,8 @@ def _department_result_due(ticket: Ticket, now: datetime) -> datetime:
                 now, policy.department_result_minutes * 60
             )
         except CalendarError:
-            pass  # a calendar that cannot reach it: the complaint rules' hours instead
+            # A calendar that cannot reach the target: the complaint rules' hours instead.
+            logger.warning("SLA policy %s cannot compute a department due time", policy.pk)
     return now + timedelta(hours=ComplaintPolicy.load().dispatch_due_hours)
 
 

@@ -137,6 +137,7 @@ class FaqIndex:
             self.bm25 = bm25s.BM25()
             self.bm25.index([toks or ["#"] for toks in self.doc_tokens], show_progress=False)
         self.entry_of = np.array([doc.entry_id for doc in documents])
+        self.question_of = {doc.entry_id: doc.question for doc in documents}
 
     def search(self, question: str, *, k: int = TOP_K) -> SearchResult:
         query = tokens(question, self.vocabulary)
@@ -162,7 +163,7 @@ class FaqIndex:
             candidates = [
                 Candidate(
                     entry,
-                    self._question_of(entry),
+                    self.question_of.get(entry, ""),
                     round(score, 4),
                     round(coverage.get(entry, 0.0), 4),
                     lexical_rank.get(entry, 0),
@@ -171,12 +172,6 @@ class FaqIndex:
             ]
             return decide_dense(candidates, WITH_ANSWERS if self.answer_vectors else None)
         return decide(lexical[:k])
-
-    def _question_of(self, entry_id: int) -> str:
-        for doc in self.documents:
-            if doc.entry_id == entry_id:
-                return doc.question
-        return ""
 
     def _lexical(self, query: list[str], k: int = 10) -> list[Candidate]:
         known = [token for token in query if token in self.idf]

@@ -3,9 +3,10 @@ and synonyms mapped to one canonical word."""
 
 import re
 import unicodedata
-from functools import lru_cache
 
 import rjieba
+
+from huitou.core.text import to_simplified
 
 # Words that carry no meaning for matching a question to an FAQ entry.
 STOPWORDS = frozenset(
@@ -90,17 +91,10 @@ STOPWORDS = frozenset(
 FILLERS = re.compile(r"(请问|你好|您好|麻烦问一下|麻烦|打扰一下|谢谢)")
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def normalise(text: str) -> str:
     """Full/half width, traditional→simplified, lower case, fillers and punctuation out."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = _t2s().convert(text).lower()
+    text = to_simplified(text).lower()
     text = FILLERS.sub(" ", text)
     return "".join(ch if unicodedata.category(ch)[0] in "LN" else " " for ch in text).strip()
 

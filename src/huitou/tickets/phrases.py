@@ -12,6 +12,8 @@ from functools import lru_cache
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
+from huitou.core.text import to_simplified
+
 from .models import ForbiddenPhrase, PhraseCategory, StandardPhrase, Ticket
 
 PHRASE_VARIABLES = ("{客户称呼}", "{工单号}", "{承诺日期}")
@@ -21,17 +23,10 @@ UNFILLED_VARIABLE = re.compile(r"\{(客户称呼|工单号|承诺日期)\}")
 VARIANT_FOLD = str.maketrans({"著": "着", "妳": "你"})
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def normalise_for_matching(text: str) -> str:
     """Width-folded, simplified, lower-case text with spaces, punctuation and symbols removed."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = _t2s().convert(text).translate(VARIANT_FOLD).lower()
+    text = to_simplified(text).translate(VARIANT_FOLD).lower()
     return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
 
 
