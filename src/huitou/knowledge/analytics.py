@@ -6,9 +6,9 @@ from datetime import datetime
 
 from huitou.core.permissions import check_permission
 
-from .engine import EMBEDDER
 from .models import BotConversation, BotTurn, FaqEntry
 from .text import tokens
+from .vectors import EMBEDDER
 
 SAME_QUESTION = 0.92  # e5 cosine above which two unanswered questions are one cluster
 

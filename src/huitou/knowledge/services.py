@@ -20,6 +20,16 @@ def do_kb_revision_bump() -> None:
     )
     if not updated:
         KbRevision.objects.get_or_create(pk=1, defaults={"number": 1})
+    # One embedding job per transaction, however many entries it changed (an import).
+    connection = transaction.get_connection()
+    if not any(callback is _schedule_vectors_fill for _s, callback, _r in connection.run_on_commit):
+        transaction.on_commit(_schedule_vectors_fill)
+
+
+def _schedule_vectors_fill() -> None:
+    from .tasks import fill_faq_vectors
+
+    fill_faq_vectors()
 
 
 def check_faq_fields(*, category: str, question: str, answer: str, similar) -> dict:

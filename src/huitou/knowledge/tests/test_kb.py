@@ -105,7 +105,7 @@ def test_the_three_outcomes_on_a_small_kb_bm25_path():
 
 
 def test_the_three_outcomes_with_the_embeddings():
-    from huitou.knowledge.engine import Embedder
+    from huitou.knowledge.vectors import Embedder
 
     embedder = Embedder()
     if embedder.model() is None:  # the wheel is pinned; on this platform it loads

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+CHAT = "chat"  # the bot's channel: what `kb ask` and `kb eval` answer is what the bot says
+
 
 class Command(BaseCommand):
     help = "知识库：导入、导出、提问、评测。"
@@ -70,7 +72,7 @@ class Command(BaseCommand):
         for question in questions:
             if not question:
                 continue
-            result = current_index().search(question)
+            result = current_index(embed_all=True).search(question, channel=CHAT)
             self.stdout.write(json.dumps(result_json(result), ensure_ascii=False))
 
     def _eval(self, options):
@@ -82,8 +84,8 @@ class Command(BaseCommand):
             cases = read_cases(path.read_text(encoding="utf-8-sig"))
         except (OSError, ValueError, UnicodeDecodeError) as error:
             raise CommandError(f"{path}: {error}") from None
-        index = current_index()
-        report = evaluate(cases, index.search)
+        index = current_index(embed_all=True)
+        report = evaluate(cases, lambda question: index.search(question, channel=CHAT))
         self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
 
 
