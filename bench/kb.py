@@ -161,7 +161,7 @@ def store_kb(entries, rng: random.Random) -> None:
     import numpy as np
 
     from huitou.knowledge.models import FaqCategory, FaqEntry, KbRevision, SimilarQuestion
-    from huitou.knowledge.vectors import PASSAGE, QUERY, do_vectors_store
+    from huitou.knowledge.vectors import PASSAGE, do_vectors_store
 
     category = FaqCategory.objects.create(name="综合")
     FaqEntry.objects.bulk_create(
@@ -182,7 +182,7 @@ def store_kb(entries, rng: random.Random) -> None:
     )
     texts = [text for question, similar in entries for text in (question, *similar)]
     answers = [f"{question}：{question}的办理说明。" for question, _similar in entries]
-    do_vectors_store(texts, rng_vectors(len(texts), np), kind=QUERY)
+    do_vectors_store(texts, rng_vectors(len(texts), np), kind=PASSAGE)
     do_vectors_store(answers, rng_vectors(len(answers), np), kind=PASSAGE)
     KbRevision.objects.create(pk=1, number=1)
 

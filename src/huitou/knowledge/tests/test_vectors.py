@@ -70,11 +70,11 @@ def test_a_rebuild_reads_stored_vectors_and_embeds_only_what_an_edit_added(count
 def test_the_stored_vector_is_the_models_vector():
     save_kb()
     current_index()
-    stored = stored_vectors(["运费怎么算？"], QUERY)["运费怎么算？"]
-    fresh = EMBEDDER.embed_many(["运费怎么算？"], kind=QUERY)[0]
+    stored = stored_vectors(["运费怎么算？"], PASSAGE)["运费怎么算？"]
+    fresh = EMBEDDER.embed_many(["运费怎么算？"], kind=PASSAGE)[0]
     assert np.allclose(stored, fresh, atol=1e-6)
-    assert not stored_vectors(["运费怎么算？"], PASSAGE)  # the prefix is part of the key
-    assert FaqVector.objects.filter(digest=digest("运费怎么算？", QUERY)).count() == 1
+    assert not stored_vectors(["运费怎么算？"], QUERY)  # the prefix is part of the key
+    assert FaqVector.objects.filter(digest=digest("运费怎么算？", PASSAGE)).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
