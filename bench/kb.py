@@ -209,15 +209,22 @@ def speed() -> None:
     EMBEDDER.embed_many(sample, kind=QUERY)
     per_text = (time.perf_counter() - started) / len(sample)
     texts = len(index.documents) + len(index.answer_entries)
-    # A customer's wording of a similar question; the query cache is emptied before each.
-    queries = [
+    # Real customers' wording: the questions of the labelled sets (as short or long as people
+    # type them), and longer synthetic ones (a polite prefix + a similar question).
+    labelled = [
+        case.question
+        for folder in SETS.values()
+        if (folder / "questions.csv").exists()
+        for case in load_set(folder)[3]
+    ]
+    synthetic_queries = [
         f"{rng.choice(PREFIXES)}{rng.choice(similar)}" for _q, similar in rng.sample(entries, 300)
     ]
-    for query in queries[:10]:
+    for query in synthetic_queries[:10]:
         index.search(query)
     latencies, embedding, lexical = [], [], []
-    for query in queries[10:]:
-        EMBEDDER._cache.clear()
+    for query in labelled or synthetic_queries:
+        EMBEDDER._cache.clear()  # no cache hits: every question is embedded
         started = time.perf_counter()
         index.search(query)
         latencies.append(time.perf_counter() - started)
@@ -227,6 +234,12 @@ def speed() -> None:
         started = time.perf_counter()
         index._lexical(tokens(query, index.vocabulary))
         lexical.append(time.perf_counter() - started)
+    long_ones = []
+    for query in synthetic_queries[10:]:
+        EMBEDDER._cache.clear()
+        started = time.perf_counter()
+        index.search(query)
+        long_ones.append(time.perf_counter() - started)
     ordered = sorted(latencies)
     p50, p99 = statistics.median(latencies), ordered[int(len(ordered) * 0.99) - 1]
     base = statistics.median(lexical)
@@ -242,10 +255,18 @@ def speed() -> None:
         f"{per_text * 1000:.1f} ms per text → {per_text * texts / 60:.1f} min for a whole new "
         f"KB of this size, once; an edit embeds only its own texts"
     )
+    length = statistics.mean(len(query) for query in labelled or synthetic_queries)
     print(
-        f"  per question, hybrid: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms "
-        f"({p50 / base:.1f}× the BM25 part alone, {base * 1000:.1f} ms; the query embedding "
-        f"alone p50 {statistics.median(embedding) * 1000:.1f} ms; targets p50 ≤ 20, p99 ≤ 60)"
+        f"  per question, hybrid ({len(latencies)} customer questions, {length:.1f} characters "
+        f"on average): p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms ({p50 / base:.1f}× a "
+        f"plain BM25 query, {base * 1000:.1f} ms; the query embedding alone p50 "
+        f"{statistics.median(embedding) * 1000:.1f} ms; targets p50 ≤ 20, p99 ≤ 60)"
+    )
+    ordered = sorted(long_ones)
+    print(
+        f"  per question, longer synthetic ones ({statistics.mean(map(len, synthetic_queries)):.1f}"
+        f" characters): p50 {statistics.median(long_ones) * 1000:.1f} ms, "
+        f"p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:.1f} ms"
     )
 
 

