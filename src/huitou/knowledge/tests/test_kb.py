@@ -206,9 +206,9 @@ def test_the_dense_decision_weighs_the_share_of_the_best_entry_and_its_answer():
     assert ahead.decision == "answer" and ahead.confidence == pytest.approx(0.9987, abs=1e-4)
     # Just as far ahead, but the answer is not about the question: offer, do not answer.
     assert decide_dense(candidates, [1.70, 1.60, 1.55, 1.50], 0.85).decision == "clarify"
-    # Ahead, but not by enough (share 1 / (1 + e^-1/3 + …) ≈ 0.58 < 0.65): ask.
+    # Ahead of the others together (share 1 / (1 + e^-1/3 + …) ≈ 0.58 ≥ 0.5): answer.
     close = decide_dense(candidates, [1.70, 1.695, 1.60, 1.50], answer_cosine=0.95)
-    assert close.decision == "clarify" and close.confidence == pytest.approx(0.5821, abs=1e-3)
+    assert close.decision == "answer" and close.confidence == pytest.approx(0.5821, abs=1e-3)
     # A near tie (share 1 / (1 + 0.9355 + 0.8752) ≈ 0.356): ask which one is meant.
     tie = decide_dense(candidates, [1.70, 1.699, 1.698, 1.50], answer_cosine=0.95)
     assert tie.decision == "clarify" and tie.confidence == pytest.approx(0.3558, abs=1e-3)
