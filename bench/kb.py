@@ -211,7 +211,7 @@ def speed() -> None:
     started = time.perf_counter()
     EMBEDDER.embed_many(sample, kind=QUERY)
     per_text = (time.perf_counter() - started) / len(sample)
-    texts = len(index.documents) + len(index.answer_entries)
+    texts = len(index.documents) + len(index.entries)
     # Real customers' wording: the questions of the labelled sets (as short or long as people
     # type them), and longer synthetic ones (a polite prefix + a similar question).
     labelled = [

@@ -96,7 +96,6 @@ class FaqIndex:
         # Without answers (a test, the bench) an entry's standard question stands for it.
         first = {doc.entry_id: doc.question for doc in reversed(documents)}
         answers = {entry: (answers or {}).get(entry) or first[entry] for entry in self.entries}
-        self.answer_entries = self.entries
         if doc_vectors is None and documents and embedder is not None and embedder.model():
             doc_vectors = embedder.embed_many([doc.text for doc in documents], kind=PASSAGE)
             answer_vectors = embedder.embed_many(list(answers.values()), kind=PASSAGE)
@@ -399,16 +398,15 @@ def do_faq_vectors_fill() -> int:
     from django.utils import timezone
 
     from .models import KbRevision
-    from .vectors import missing_texts
+    from .vectors import do_vectors_store, missing_texts
 
     if EMBEDDER.model() is None:
         return 0
     documents, answers, _vocabulary, _channels = load_kb()
-    stored = 0
     missing = missing_texts([*(doc.text for doc in documents), *answers.values()], PASSAGE)
-    for start in range(0, len(missing), 512):
-        vectors_for(missing[start : start + 512], kind=PASSAGE, embedder=EMBEDDER, limit=None)
-    stored += len(missing)
-    if stored:
+    for start in range(0, len(missing), 512):  # stored as it goes: a killed job keeps its work
+        chunk = missing[start : start + 512]
+        do_vectors_store(chunk, EMBEDDER.embed_many(chunk, kind=PASSAGE), kind=PASSAGE)
+    if missing:
         KbRevision.objects.filter(pk=1).update(vectors_at=timezone.now())
-    return stored
+    return len(missing)

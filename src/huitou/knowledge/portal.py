@@ -22,7 +22,7 @@ def portal_entries():
         .exclude(valid_from__gt=today)
         .exclude(valid_to__lt=today)
     )
-    return [entry for entry in entries if not entry.channels or PORTAL in entry.channels]
+    return [entry for entry in entries if entry.shown_on(PORTAL)]
 
 
 def portal_categories():

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-CHAT = "chat"  # the bot's channel: what `kb ask` and `kb eval` answer is what the bot says
-
 
 class Command(BaseCommand):
     help = "知识库：导入、导出、提问、评测。"
@@ -65,6 +63,7 @@ class Command(BaseCommand):
 
     def _ask(self, options):
         from huitou.knowledge.engine import current_index
+        from huitou.knowledge.models import FaqEntry
 
         questions = [options["question"]] if options["question"] else (
             line.strip() for line in sys.stdin
@@ -72,12 +71,14 @@ class Command(BaseCommand):
         for question in questions:
             if not question:
                 continue
-            result = current_index(embed_all=True).search(question, channel=CHAT)
+            # What the bot would say: the chat channel's entries only.
+            result = current_index(embed_all=True).search(question, channel=FaqEntry.Channel.CHAT)
             self.stdout.write(json.dumps(result_json(result), ensure_ascii=False))
 
     def _eval(self, options):
         from huitou.knowledge.engine import current_index
         from huitou.knowledge.evaluation import evaluate, read_cases
+        from huitou.knowledge.models import FaqEntry
 
         path = Path(options["file"])
         try:
@@ -85,7 +86,9 @@ class Command(BaseCommand):
         except (OSError, ValueError, UnicodeDecodeError) as error:
             raise CommandError(f"{path}: {error}") from None
         index = current_index(embed_all=True)
-        report = evaluate(cases, lambda question: index.search(question, channel=CHAT))
+        report = evaluate(
+            cases, lambda question: index.search(question, channel=FaqEntry.Channel.CHAT)
+        )
         self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
 
 
