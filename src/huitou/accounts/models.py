@@ -9,7 +9,20 @@ from .roles import ROLE_ORDER, Role
 
 
 class Department(models.Model):
+    class Kind(models.TextChoices):
+        # The service centre receives, answers, dispatches, replies and calls back; the
+        # responsible departments receive what it dispatches.
+        SERVICE_CENTRE = "service_centre", _("客服中心")
+        RESPONSIBLE = "responsible", _("相关责任单位")
+
     name = models.CharField(_("名称"), max_length=64, unique=True)
+    kind = models.CharField(
+        _("类型"),
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.RESPONSIBLE,
+        help_text=_("客服中心受理、答复、派单、回复和回访；相关责任单位接收派单。"),
+    )
     description = models.CharField(_("说明"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -20,6 +33,10 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_service_centre(self) -> bool:
+        return self.kind == self.Kind.SERVICE_CENTRE
 
 
 def person_name(last: str | None, first: str | None, username: str | None) -> str:
@@ -38,6 +55,11 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="members",
+    )
+    is_service_account = models.BooleanField(
+        _("服务账号"),
+        default=False,
+        help_text=_("系统账号，例如智能客服机器人；不会出现在可指派的处理人中。"),
     )
 
     class Meta(AbstractUser.Meta):

@@ -35,7 +35,11 @@ def bot_user():
             check_password_strength=False,
         )
         user.set_unusable_password()
-        user.save(update_fields=["password"])
+        user.is_service_account = True
+        user.save(update_fields=["password", "is_service_account"])
+    elif not user.is_service_account:  # a bot made before the flag existed
+        user.is_service_account = True
+        user.save(update_fields=["is_service_account"])
     return user
 
 
