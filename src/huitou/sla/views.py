@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,17 +15,34 @@ from .reports import sla_breaches, sla_compliance
 from .routing import do_agent_status_set, do_ticket_transfer
 
 
+def _safe_next(request) -> str | None:
+    """The page a form was sent from, if it is one of ours (never another site)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@login_required
+@require_POST
+def duty_toggle_view(request):
+    """The top bar's on/off duty switch: set my own duty, then back to the page I was on."""
+    do_agent_status_set(
+        actor=request.user, user=request.user, on_duty=request.POST.get("on_duty") == "1"
+    )
+    messages.success(request, _("在岗状态已更新。"))
+    return redirect(_safe_next(request) or "tickets:inbox")
+
+
 @login_required
 def sla_overview_view(request):
     """Compliance by group, the breaches, the queues and who is on duty; my own duty."""
     from huitou.core.periods import Period, checked_period
 
-    if request.method == "POST":  # the agent's own on/off duty switch
-        do_agent_status_set(
-            actor=request.user, user=request.user, on_duty=request.POST.get("on_duty") == "1"
-        )
-        messages.success(request, _("在岗状态已更新。"))
-        return redirect("sla:overview")
+    if request.method == "POST":  # an older form of the top bar's switch posted here
+        return duty_toggle_view(request)
     if not request.user.has_perm("complaints.view_complaint_analysis"):
         raise PermissionDenied
     form = ReportForm(request.GET or None)
