@@ -7,18 +7,20 @@ from .models import ApiToken, Department, User
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "description", "created_at"]
+    list_display = ["name", "kind", "description", "created_at"]
+    list_filter = ["kind"]
     search_fields = ["name"]
+    fields = ["name", "kind", "description"]
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "last_name", "first_name", "department", "is_active", "is_staff"]
-    list_filter = ["department", "groups", "is_active"]
+    list_filter = ["department", "groups", "is_active", "is_service_account"]
     list_select_related = ["department"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        (_("组织"), {"fields": ["department"]}),
+        (_("组织"), {"fields": ["department", "is_service_account"]}),
     ]
 
 

@@ -15,15 +15,27 @@ router = Router(tags=["accounts"])
 RoleName = Literal["agent", "supervisor", "manager", "qa", "handler", "admin"]
 
 
+DepartmentKind = Literal["service_centre", "responsible"]
+
+
 class DepartmentIn(Schema):
     name: str
     description: str = ""
+    # 客服中心 receives, answers, dispatches, replies and calls back; 相关责任单位 receive
+    # the complaints it dispatches.
+    kind: DepartmentKind = "responsible"
 
 
 class DepartmentOut(Schema):
     id: int
     name: str
     description: str
+    kind: DepartmentKind
+    kind_label: str
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return str(obj.get_kind_display())
 
 
 class UserIn(Schema):
@@ -64,7 +76,10 @@ def departments_list(request):
 @router.post("/departments", response={201: DepartmentOut})
 def departments_create(request, payload: DepartmentIn):
     check_admin(request.user)
-    return Status(201, do_department_create(name=payload.name, description=payload.description))
+    return Status(
+        201,
+        do_department_create(name=payload.name, description=payload.description, kind=payload.kind),
+    )
 
 
 @router.get("/users", response=list[UserOut])

@@ -70,12 +70,26 @@ def check_department_name(name: str) -> str:
     return name
 
 
+def check_department_kind(kind: str) -> str:
+    """客服中心 (service_centre) or 相关责任单位 (responsible)."""
+    if kind not in Department.Kind.values:
+        raise DomainError(
+            _("部门类型必须是 %(choices)s 之一。") % {"choices": ", ".join(Department.Kind.values)},
+            field="kind",
+        )
+    return kind
+
+
 @transaction.atomic
-def do_department_create(*, name: str, description: str = "") -> Department:
+def do_department_create(
+    *, name: str, description: str = "", kind: str = Department.Kind.RESPONSIBLE
+) -> Department:
     description = (description or "").strip()
     if len(description) > 255:
         raise DomainError(_("说明不能超过 255 个字符。"), field="description")
-    return Department.objects.create(name=check_department_name(name), description=description)
+    return Department.objects.create(
+        name=check_department_name(name), description=description, kind=check_department_kind(kind)
+    )
 
 
 def check_role(role: str) -> Role:

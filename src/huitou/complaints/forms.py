@@ -46,7 +46,11 @@ class ReplyBodyForm(forms.Form):
 
 
 class DispatchForm(forms.Form):
-    department = forms.ModelChoiceField(label=_("责任部门"), queryset=Department.objects.all())
+    department = forms.ModelChoiceField(
+        label=_("责任部门"),
+        # 派单 goes to the responsible departments, not back to the service centre.
+        queryset=Department.objects.filter(kind=Department.Kind.RESPONSIBLE),
+    )
     due_at = forms.DateTimeField(
         label=_("处理时限"),
         required=False,

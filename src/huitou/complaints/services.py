@@ -204,6 +204,17 @@ def do_complaint_answer(
     return complaint
 
 
+def check_dispatch_department(department: Department) -> None:
+    """派单 goes to a responsible department (相关责任单位), never to the service centre
+    (客服中心), which receives, answers, dispatches, replies and calls back itself."""
+    if department.kind != Department.Kind.RESPONSIBLE:
+        raise DomainError(
+            _("只能派单给相关责任单位；“%(department)s”是客服中心，投诉由客服中心直接受理和答复。")
+            % {"department": department.name},
+            field="department",
+        )
+
+
 @transaction.atomic
 def do_complaint_dispatch(
     *,
@@ -219,6 +230,7 @@ def do_complaint_dispatch(
     complaint = _lock(complaint)
     check_ticket_visible(actor=actor, ticket=complaint.ticket)
     check_transition(complaint.state, "dispatch")
+    check_dispatch_department(department)
     note = check_text((note or "").strip(), field="note", max_length=2000)
     redispatch = complaint.state != State.RECEIVED
     if redispatch and not note:

@@ -1,11 +1,17 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from huitou.core.views import healthz, notifications_view
 
 from .api import api
+
+# The Django admin is where an administrator configures the service (SLA, queues, staff).
+admin.site.site_header = _("回头 Huitou 管理后台")
+admin.site.site_title = _("回头 Huitou 管理后台")
+admin.site.index_title = _("回头 Huitou 管理后台")
 
 
 def api_not_found(request):

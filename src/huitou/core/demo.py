@@ -37,7 +37,7 @@ from . import demo_phrases as ph
 from .demo_archive import load_demo_purchases, run_archive_jobs
 from .demo_complaints import ComplaintStory, backdate_complaints
 from .demo_kb import load_demo_faq
-from .demo_sla import backdate_sla_clocks, staff_queues
+from .demo_sla import backdate_sla_clocks, settle_demo_tiers, staff_queues
 from .models import AuditEntry
 from .notifications import notification_emails_muted
 
@@ -434,7 +434,6 @@ def load_demo(*, scale: float = 1.0) -> dict[str, int]:
     now = timezone.now()
     with transaction.atomic(), notification_emails_muted():
         _Loader(now).load(plan)
-        load_demo_purchases(customers=list(Customer.objects.order_by("pk")), now=now)
         run_archive_jobs(now=now)
         backdate_sla_clocks(now=now)
         staff_queues()
@@ -461,7 +460,16 @@ class _Loader:
 
     def load(self, plan: DemoPlan) -> None:
         departments = {
-            name: do_department_create(name=name, description=description)
+            name: do_department_create(
+                name=name,
+                description=description,
+                # The service centre itself; the others are responsible departments.
+                kind=(
+                    Department.Kind.SERVICE_CENTRE
+                    if name == "客服中心"
+                    else Department.Kind.RESPONSIBLE
+                ),
+            )
             for name, description in ph.DEPARTMENTS.items()
         }
         for username, role, department, full_name in ph.DEMO_USERS:
@@ -495,6 +503,9 @@ class _Loader:
             )
             for i, c in enumerate(plan.customers)
         ]
+        # Purchases and the tiers they give first: tickets are routed and timed by tier.
+        load_demo_purchases(customers=customers, now=self.now)
+        customers = settle_demo_tiers(customers=customers, now=self.now)
         first_ticket_at: dict[int, datetime] = {}
         for ticket_plan in plan.tickets:
             created_at = self.load_ticket(ticket_plan, customers[ticket_plan.customer])

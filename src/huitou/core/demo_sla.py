@@ -1,8 +1,11 @@
-"""Demo SLA clocks on the stories' own times, and the desk's queues staffed."""
+"""Demo SLA clocks on the stories' own times, the desk's queues staffed, and the customers'
+tiers settled before their tickets are routed."""
 
 from datetime import datetime
 
 from huitou.accounts.models import User
+from huitou.customers.models import Customer, TierChange
+from huitou.customers.tiers import do_tier_recompute
 from huitou.sla.clock import _schedule, compute_dues
 from huitou.sla.models import AgentStatus, EscalationAction, Queue, TicketSla
 
@@ -14,6 +17,31 @@ QUEUE_MEMBERS = {
     "综合队列": ["agent1", "agent2", "agent3", "agent4"],
 }
 OFF_DUTY = {"agent4"}
+
+
+def settle_demo_tiers(*, customers: list[Customer], now: datetime) -> list[Customer]:
+    """The tiers the demo's purchases give, before any ticket is filed.
+
+    Routing (the VIP desk takes tier A) and the SLA policy read the customer's tier when a
+    ticket comes in; a recompute after the tickets would leave former "A" prospects' tickets
+    at the VIP desk. The tier the purchases give is the customer's tier since they were
+    filed (the initial history row), not a change made today. Returns `customers` with
+    their settled tiers."""
+    do_tier_recompute(now=now)
+    recomputed = TierChange.objects.filter(
+        customer__in=customers, source=TierChange.Source.RECOMPUTE
+    )
+    settled = dict(recomputed.values_list("customer_id", "tier"))
+    initial = list(
+        TierChange.objects.filter(customer_id__in=settled, source=TierChange.Source.INITIAL)
+    )
+    for change in initial:
+        change.tier = settled[change.customer_id]
+    TierChange.objects.bulk_update(initial, ["tier"], batch_size=500)
+    recomputed.delete()
+    for customer in customers:
+        customer.tier = settled.get(customer.pk, customer.tier)
+    return customers
 
 
 def backdate_sla_clocks(*, now: datetime) -> None:

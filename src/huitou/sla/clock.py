@@ -13,6 +13,7 @@ from huitou.tickets.models import Ticket
 from .business_time import CalendarError
 from .calendars import compiled_calendar
 from .models import EscalationAction, EscalationStep, Metric, SlaPolicy, TicketSla
+from .routing import do_tickets_requeue_for_customers
 
 logger = logging.getLogger(__name__)
 Trigger = EscalationStep.Trigger
@@ -278,7 +279,10 @@ def sla_summary(sla: TicketSla | None, *, now: datetime | None = None) -> dict |
 
 
 def do_sla_recompute_for_customers(*, customer_ids) -> int:
-    """A customer's tier changed: their open tickets may fall under another policy."""
+    """A customer's tier changed: their open tickets may fall under another policy, and
+    may no longer belong in their queue (the VIP desk is for tier A)."""
+    customer_ids = list(customer_ids)
+    do_tickets_requeue_for_customers(customer_ids=customer_ids)
     tickets = (
         Ticket.objects.filter(customer_id__in=list(customer_ids))
         .exclude(status__in=DONE_STATUSES)

@@ -9,23 +9,27 @@ from huitou.accounts.models import User
 from huitou.core.audit import do_audit_changes
 from huitou.core.errors import DomainError, check_text
 from huitou.core.permissions import check_permission
-from huitou.tickets.models import Message, Ticket
+from huitou.tickets.models import Message, Ticket, TicketType
 
 from .models import AgentStatus, Queue
 
 OPEN = ("resolved", "closed")
 
 
+def queue_fits(queue: Queue, ticket: Ticket) -> bool:
+    """Whether the ticket meets the queue's conditions (tier, type, department)."""
+    return (
+        (not queue.tier or queue.tier == ticket.customer.tier)
+        and (not queue.ticket_type or queue.ticket_type == ticket.type)
+        and (not queue.department_id or queue.department_id == ticket.department_id)
+    )
+
+
 def queue_for(ticket: Ticket) -> Queue | None:
     """The first active queue, by order, whose tier, type and department fit the ticket."""
     for queue in Queue.objects.filter(active=True).order_by("order", "id"):
-        if queue.tier and queue.tier != ticket.customer.tier:
-            continue
-        if queue.ticket_type and queue.ticket_type != ticket.type:
-            continue
-        if queue.department_id and queue.department_id != ticket.department_id:
-            continue
-        return queue
+        if queue_fits(queue, ticket):
+            return queue
     return None
 
 
@@ -68,15 +72,15 @@ def pick_agent(queue: Queue, ticket: Ticket, *, exclude: set[int] = frozenset())
 
 
 def do_ticket_route(*, ticket: Ticket) -> Ticket:
-    """Put a new ticket in its queue and, unless someone already has it, assign it.
+    """Put a ticket in its queue and, unless someone already has it, assign it.
 
     The queue row is locked while choosing, so tickets created at the same moment are
     handed out one after another and never to the same "next" agent twice."""
     queue = queue_for(ticket)
-    if queue is None:
+    if queue is None or queue.pk == ticket.queue_id:
         return ticket
     queue = Queue.objects.select_for_update().get(pk=queue.pk)
-    changes = [("queue", None, queue)]
+    changes = [("queue", ticket.queue, queue)]
     ticket.queue = queue
     if ticket.assignee_id is None:
         agent = pick_agent(queue, ticket)
@@ -88,6 +92,33 @@ def do_ticket_route(*, ticket: Ticket) -> Ticket:
     ticket.save(update_fields=["queue", "assignee"])
     do_audit_changes(obj=ticket, actor=None, changes=changes)
     return ticket
+
+
+def do_tickets_requeue_for_customers(*, customer_ids) -> int:
+    """A customer's tier changed: an open ticket moves to the queue the rules give now when
+    its queue's conditions no longer hold (a former A customer's ticket at the VIP desk) or
+    when its new tier has a queue of its own (a new A customer's ticket goes to the VIP
+    desk). Other transfers stand. Whoever works on the ticket keeps it; an unassigned one
+    is offered to the new queue."""
+    tickets = (
+        Ticket.objects.filter(customer_id__in=list(customer_ids))
+        .exclude(status__in=OPEN)
+        .select_related("customer", "queue")
+    )
+    moved = 0
+    for ticket in tickets.iterator(chunk_size=500):
+        target = queue_for(ticket)
+        fits = ticket.queue is not None and queue_fits(ticket.queue, ticket)
+        if target == ticket.queue or (fits and not (target and target.tier)):
+            continue
+        if target is None:  # no queue takes it any more
+            do_audit_changes(obj=ticket, actor=None, changes=[("queue", ticket.queue, None)])
+            ticket.queue = None
+            ticket.save(update_fields=["queue"])
+        else:
+            do_ticket_route(ticket=ticket)
+        moved += 1
+    return moved
 
 
 @transaction.atomic
@@ -108,6 +139,12 @@ def do_ticket_transfer(
     check_ticket_visible(actor=actor, ticket=ticket)
     if not actor.has_perm("tickets.assign_ticket") and ticket.assignee_id != actor.pk:
         raise DomainError(_("只能转派自己的工单，或请主管转派。"), field="assignee")
+    if queue is not None and queue.tier and queue.tier != ticket.customer.tier:
+        raise DomainError(
+            _("队列“%(queue)s”只接收 %(tier)s 类客户的工单，该客户是 %(current)s 类。")
+            % {"queue": queue.name, "tier": queue.tier, "current": ticket.customer.tier},
+            field="queue",
+        )
     changes = []
     if queue is not None and queue.pk != ticket.queue_id:
         changes.append(("queue", ticket.queue, queue))
@@ -164,21 +201,24 @@ def do_agent_status_set(
     *, actor, user: User, on_duty: bool | None = None, capacity: int | None = None, skills=None
 ) -> AgentStatus:
     """On/off duty, capacity and skills. Agents set their own duty; supervisors anyone's."""
-    from huitou.tickets.models import TicketType
-
     if actor.pk != user.pk or capacity is not None or skills is not None:
         check_permission(actor, "tickets.assign_ticket")
     status, _created = AgentStatus.objects.select_for_update().get_or_create(user=user)
     if on_duty is not None:
         status.on_duty = on_duty
     if capacity is not None:
-        if not 0 <= capacity <= 1000:
-            raise DomainError(_("容量必须在 0 到 1000 之间。"), field="capacity")
         status.capacity = capacity
     if skills is not None:
-        unknown = [skill for skill in skills if skill not in TicketType.values]
-        if unknown:
-            raise DomainError(_("未知的技能：%(skill)s。") % {"skill": unknown[0]}, field="skills")
         status.skills = list(dict.fromkeys(skills))
+    check_agent_status(status)
     status.save()
     return status
+
+
+def check_agent_status(status: AgentStatus) -> None:
+    """The rules an agent's status keeps, wherever it is written (API, admin)."""
+    if not isinstance(status.capacity, int) or not 0 <= status.capacity <= 1000:
+        raise DomainError(_("容量必须在 0 到 1000 之间。"), field="capacity")
+    unknown = [skill for skill in status.skills or [] if skill not in TicketType.values]
+    if unknown:
+        raise DomainError(_("未知的技能：%(skill)s。") % {"skill": unknown[0]}, field="skills")

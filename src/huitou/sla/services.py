@@ -11,9 +11,9 @@ from huitou.core.permissions import check_admin
 from huitou.customers.models import Tier
 from huitou.tickets.models import Channel, Priority, TicketType
 
-from .business_time import CalendarError
+from .business_time import CalendarError, parse_intervals
 from .calendars import build_calendar, compiled_calendar
-from .models import BusinessCalendar, CalendarDay, EscalationStep, SlaPolicy
+from .models import BusinessCalendar, CalendarDay, EscalationStep, Metric, SlaPolicy
 
 MAX_MINUTES = 60 * 24 * 365  # a target longer than a year of working time is a typo
 
@@ -39,6 +39,36 @@ def _check_days(values, *, field: str) -> list[date]:
     return days
 
 
+def check_calendar(*, timezone: str, hours, workday_hours=None, holidays=(), workdays=()):
+    """The rules every calendar keeps, wherever it is written (API, admin, command line):
+    known time zone, well-formed and non-overlapping hours, some working time in the week,
+    no day both a holiday and a make-up working day. Returns the compiled calendar."""
+    both = set(holidays) & set(workdays)
+    if both:
+        raise DomainError(
+            _("同一天不能既是节假日又是调休工作日：%(day)s") % {"day": min(both)},
+            field="workdays",
+        )
+    if workday_hours is not None:
+        try:
+            parse_intervals(workday_hours)
+        except CalendarError as error:
+            raise DomainError(
+                _("调休日工作时间无效：%(error)s") % {"error": error}, field="workday_hours"
+            ) from None
+    try:
+        return build_calendar(
+            timezone=timezone,
+            hours=hours,
+            workday_hours=workday_hours,
+            holidays=holidays,
+            workdays=workdays,
+        )
+    except CalendarError as error:
+        field = "timezone" if "time zone" in str(error) else "hours"
+        raise DomainError(_("工作时间无效：%(error)s") % {"error": error}, field=field) from None
+
+
 @transaction.atomic
 def do_calendar_create(
     *,
@@ -58,23 +88,13 @@ def do_calendar_create(
         )
     holidays = _check_days(holidays, field="holidays")
     workdays = _check_days(workdays, field="workdays")
-    both = set(holidays) & set(workdays)
-    if both:
-        raise DomainError(
-            _("同一天不能既是节假日又是调休工作日：%(day)s") % {"day": min(both)},
-            field="workdays",
-        )
-    try:
-        build_calendar(
-            timezone=timezone,
-            hours=hours,
-            workday_hours=workday_hours,
-            holidays=holidays,
-            workdays=workdays,
-        )
-    except CalendarError as error:
-        field = "timezone" if "time zone" in str(error) else "hours"
-        raise DomainError(_("工作时间无效：%(error)s") % {"error": error}, field=field) from None
+    check_calendar(
+        timezone=timezone,
+        hours=hours,
+        workday_hours=workday_hours,
+        holidays=holidays,
+        workdays=workdays,
+    )
     calendar = BusinessCalendar.objects.create(
         name=name, timezone=timezone, hours=hours, workday_hours=workday_hours
     )
@@ -125,6 +145,55 @@ def _check_minutes(value, *, field: str, required: bool = True) -> int | None:
     return value
 
 
+def check_policy(policy: SlaPolicy, *, calendar=None) -> None:
+    """The rules every policy keeps, wherever it is written (API, admin): its order, its
+    targets in working minutes, its warning share, and targets the calendar can reach.
+    `calendar` is the compiled calendar to check against (default: the policy's own)."""
+    if not isinstance(policy.order, int) or not 0 <= policy.order <= 1_000_000:
+        raise DomainError(_("顺序必须是 0 到 1000000 之间的整数。"), field="order")
+    if not isinstance(policy.at_risk_percent, int) or not 1 <= policy.at_risk_percent <= 99:
+        raise DomainError(_("预警比例必须在 1 到 99 之间。"), field="at_risk_percent")
+    for field, required in (
+        ("first_response_minutes", True),
+        ("resolution_minutes", True),
+        ("next_response_minutes", False),
+        ("dispatch_minutes", False),
+        ("department_result_minutes", False),
+    ):
+        _check_minutes(getattr(policy, field), field=field, required=required)
+    longest = max(
+        value
+        for value in (
+            policy.first_response_minutes, policy.resolution_minutes,
+            policy.next_response_minutes, policy.department_result_minutes,
+        )
+        if value
+    )  # fmt: skip
+    try:
+        (calendar or compiled_calendar(policy.calendar)).add(django_timezone.now(), longest * 60)
+    except CalendarError:
+        raise DomainError(
+            _("该日历的工作时间不足以在十年内达到这个时限。"), field="resolution_minutes"
+        ) from None
+
+
+def check_escalation_step(step: EscalationStep) -> None:
+    """A step that can fire: percent of a target below 100, minutes after a breach, and
+    only on the first-response and resolution targets (next-response is shown only)."""
+    if step.metric == Metric.NEXT_RESPONSE:
+        raise DomainError(
+            _("再次响应时限只显示，不触发升级；请选择首次响应或解决。"), field="metric"
+        )
+    if step.trigger == EscalationStep.Trigger.PERCENT and not 1 <= (step.value or 0) <= 99:
+        raise DomainError(_("百分比必须在 1 到 99 之间（100 即超时）。"), field="value")
+    if step.trigger == EscalationStep.Trigger.AFTER_BREACH and not (
+        1 <= (step.value or 0) <= MAX_MINUTES
+    ):
+        raise DomainError(
+            _("超时后的工作分钟数必须在 1 到 %(max)d 之间。") % {"max": MAX_MINUTES}, field="value"
+        )
+
+
 @transaction.atomic
 def do_policy_create(
     *,
@@ -148,8 +217,6 @@ def do_policy_create(
     name = _check_name(name, model=SlaPolicy)
     if not isinstance(conditions or {}, dict):
         raise DomainError(_('条件应为对象，如 {"tier": "A"}。'), field="conditions")
-    if not isinstance(order, int) or not 0 <= order <= 1_000_000:
-        raise DomainError(_("顺序必须是 0 到 1000000 之间的整数。"), field="order")
     unknown = set(conditions or {}) - set(CONDITION_FIELDS)
     if unknown:
         raise DomainError(
@@ -161,40 +228,19 @@ def do_policy_create(
             continue
         model_field, choices = CONDITION_FIELDS[key]
         fields[model_field] = check_choice(value, choices, key)
-    if not 1 <= at_risk_percent <= 99:
-        raise DomainError(_("预警比例必须在 1 到 99 之间。"), field="at_risk_percent")
     policy = SlaPolicy(
         name=name,
         order=order,
         calendar=calendar,
-        first_response_minutes=_check_minutes(
-            first_response_minutes, field="first_response_minutes"
-        ),
-        resolution_minutes=_check_minutes(resolution_minutes, field="resolution_minutes"),
-        next_response_minutes=_check_minutes(
-            next_response_minutes, field="next_response_minutes", required=False
-        ),
-        dispatch_minutes=_check_minutes(dispatch_minutes, field="dispatch_minutes", required=False),
-        department_result_minutes=_check_minutes(
-            department_result_minutes, field="department_result_minutes", required=False
-        ),
+        first_response_minutes=first_response_minutes,
+        resolution_minutes=resolution_minutes,
+        next_response_minutes=next_response_minutes,
+        dispatch_minutes=dispatch_minutes,
+        department_result_minutes=department_result_minutes,
         at_risk_percent=at_risk_percent,
         **fields,
     )
-    longest = max(
-        value
-        for value in (
-            policy.first_response_minutes, policy.resolution_minutes,
-            policy.next_response_minutes, policy.department_result_minutes,
-        )
-        if value
-    )  # fmt: skip
-    try:
-        compiled_calendar(calendar).add(django_timezone.now(), longest * 60)
-    except CalendarError:
-        raise DomainError(
-            _("该日历的工作时间不足以在十年内达到这个时限。"), field="resolution_minutes"
-        ) from None
+    check_policy(policy)
     try:
         with transaction.atomic():
             policy.save()

@@ -106,8 +106,9 @@ def do_ticket_create(
 ) -> Ticket:
     check_permission(actor, "tickets.add_ticket")
     dispatch_to = None
-    if type == TicketType.COMPLAINT and department is not None:
-        # A complaint reaches a department only by dispatch, which sets its due time.
+    if type == TicketType.COMPLAINT and department is not None and not department.is_service_centre:
+        # A complaint reaches a responsible department only by dispatch, which sets its due
+        # time; one filed with the service centre stays there, to be answered or dispatched.
         dispatch_to, department = department, None
     ticket = Ticket(
         customer=customer,
