@@ -3,6 +3,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from huitou.accounts.models import Department
+from huitou.core.forms import DateField, DateInput, DateTimeField
 
 from .models import DISPATCH_RUBRIC, Complaint, RecoveryAction
 
@@ -21,7 +22,7 @@ class ClassificationForm(forms.ModelForm):
         widgets = {
             "demand": forms.Textarea(attrs=TEXTAREA),
             "solution_offered": forms.Textarea(attrs=TEXTAREA),
-            "promised_date": forms.DateInput(attrs={"type": "date"}),
+            "promised_date": DateInput,
             "solution_accepted": forms.NullBooleanSelect,
         }
 
@@ -51,12 +52,7 @@ class DispatchForm(forms.Form):
         # 派单 goes to the responsible departments, not back to the service centre.
         queryset=Department.objects.filter(kind=Department.Kind.RESPONSIBLE),
     )
-    due_at = forms.DateTimeField(
-        label=_("处理时限"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("留空则按规则默认时限"),
-    )
+    due_at = DateTimeField(label=_("处理时限"), required=False, help_text=_("留空则按规则默认时限"))
     note = forms.CharField(
         label=_("派单说明 / 改派原因"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
     )
@@ -149,12 +145,8 @@ class ComplaintFilterForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(
-        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = DateField(label=_("开始日期"), required=False)
+    end = DateField(label=_("结束日期"), required=False)
 
     def period(self):
         """The period asked for, checked by the same rule as the API; None when invalid."""

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-from huitou.core.views import healthz, notifications_view
+from huitou.core.views import favicon, healthz, notifications_view
 
 from .api import api
 
@@ -21,6 +21,7 @@ def api_not_found(request):
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="tickets:inbox", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/", api_not_found),  # unknown API paths answer JSON too
     path("admin/", admin.site.urls),

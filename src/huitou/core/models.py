@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,6 +43,18 @@ AUDIT_ACTION_LABELS = {
     "recovery": _("登记服务补救"),
     "acknowledged": _("确认预警"),
 }
+
+
+def field_label(field) -> str:
+    """What people call a model field, whatever kind it is.
+
+    Reverse relations (ManyToOneRel, OneToOneRel, ManyToManyRel) have no verbose name of
+    their own: they are called after the model on the other side.
+    """
+    if isinstance(field, ForeignObjectRel):
+        options = field.related_model._meta
+        return str(options.verbose_name if field.one_to_one else options.verbose_name_plural)
+    return str(getattr(field, "verbose_name", None) or field.name)
 
 
 class AuditEntry(models.Model):
@@ -90,20 +104,22 @@ class AuditEntry(models.Model):
         return str(AUDIT_ACTION_LABELS.get(self.action, self.action))
 
     def _model_field(self):
-        model = self.content_type.model_class()
+        model = self.content_type.model_class()  # None once the model is gone
+        if model is None or not self.field:
+            return None
         try:
-            return model._meta.get_field(self.field) if model and self.field else None
-        except Exception:  # a field that no longer exists keeps its raw name
+            return model._meta.get_field(self.field)
+        except FieldDoesNotExist:  # a field that no longer exists keeps its raw name
             return None
 
     @property
     def field_label(self) -> str:
         field = self._model_field()
-        return str(field.verbose_name) if field is not None else self.field
+        return field_label(field) if field is not None else self.field
 
     def _value_label(self, value: str) -> str:
         field = self._model_field()
-        if field is not None and field.choices:
+        if getattr(field, "choices", None):  # reverse relations have no choices
             return str(dict(field.flatchoices).get(value, value))
         return value
 

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -22,6 +23,12 @@ def healthz(request):
         "worker_last_seen": last_seen.isoformat() if last_seen else None,
     }
     return JsonResponse(body, status=200 if report.ok else 503)
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links to: send them to the icon."""
+    return redirect(static("huitou/favicon.svg"))  # not 301: the hashed name changes
 
 
 @login_required

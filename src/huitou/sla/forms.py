@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from huitou.accounts.forms import StaffChoiceField
 from huitou.accounts.models import User
 from huitou.accounts.selectors import assignable_agents
+from huitou.core.forms import DateField
 
 from .models import Queue
 
@@ -16,19 +18,13 @@ GROUP_CHOICES = [
 
 
 class ReportForm(forms.Form):
-    start = forms.DateField(
-        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = DateField(label=_("开始日期"), required=False)
+    end = DateField(label=_("结束日期"), required=False)
     group_by = forms.ChoiceField(label=_("分组"), choices=GROUP_CHOICES, required=False)
 
 
 class TransferForm(forms.Form):
-    assignee = forms.ModelChoiceField(
-        label=_("转派给"), queryset=User.objects.none(), required=False
-    )
+    assignee = StaffChoiceField(label=_("转派给"), queryset=User.objects.none(), required=False)
     queue = forms.ModelChoiceField(
         label=_("或转到队列"), queryset=Queue.objects.filter(active=True), required=False
     )
