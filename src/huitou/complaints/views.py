@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -182,9 +183,43 @@ def complaint_panel_context(request, ticket, bound: dict | None = None) -> dict:
     }
 
 
+def _draft_key(ticket_id: int) -> str:
+    return f"complaints.draft.{ticket_id}"
+
+
+def _keep_draft(request, ticket_id: int, action: str, error: DomainError | None) -> None:
+    """A refused step's input and reason, for the page the browser is sent back to."""
+    data = {
+        name: [value[:20000] for value in request.POST.getlist(name)]
+        for name in request.POST
+        if name != "csrfmiddlewaretoken"
+    }
+    request.session[_draft_key(ticket_id)] = {
+        "action": action,
+        "data": data,
+        "error": error and {"field": error.field, "message": error.message, "code": error.code},
+    }
+
+
+def complaint_draft_forms(request, complaint: Complaint) -> dict:
+    """The refused step's form, bound again with its errors, shown once (Post/Redirect/Get)."""
+    draft = request.session.pop(_draft_key(complaint.pk), None)
+    if not draft or draft.get("action") not in ACTIONS:
+        return {}
+    data = QueryDict(mutable=True)
+    for name, values in draft["data"].items():
+        data.setlist(name, values)
+    form = _form(draft["action"], complaint, data)
+    if form.is_valid() and draft["error"]:
+        add_domain_error(form, DomainError(**draft["error"]))
+    return {draft["action"]: form}
+
+
 @login_required
 @require_POST
 def complaint_action_view(request, ticket_id: int, action: str):
+    """Post/Redirect/Get: a refused step goes back to the ticket page with its input and the
+    reason, so reloading the page never posts it twice."""
     from huitou.tickets.views import render_ticket_page
 
     if action not in ACTIONS:
@@ -195,13 +230,18 @@ def complaint_action_view(request, ticket_id: int, action: str):
         try:
             ACTIONS[action].run(request.user, complaint, dict(form.cleaned_data))
         except DomainError as error:
-            add_domain_error(form, error)
+            _keep_draft(request, ticket_id, action, error)
         except PermissionDenied as denied:
+            # The page again with the reason in the form, answering 403 as the API does.
             form.add_error(None, str(denied) or _("您没有执行此操作的权限。"))
+            forms = {action: form}
+            return render_ticket_page(request, complaint.ticket, complaint_forms=forms, status=403)
         else:
             messages.success(request, str(ACTIONS[action].done))
             return redirect("tickets:detail", ticket_id=ticket_id)
-    return render_ticket_page(request, complaint.ticket, complaint_forms={action: form}, status=422)
+    else:
+        _keep_draft(request, ticket_id, action, None)
+    return redirect(reverse("tickets:detail", args=[ticket_id]) + "#complaint-panel")
 
 
 @login_required

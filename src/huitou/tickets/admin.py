@@ -33,10 +33,11 @@ class StandardPhraseAdmin(admin.ModelAdmin):
 
 @admin.register(ForbiddenPhrase)
 class ForbiddenPhraseAdmin(admin.ModelAdmin):
-    list_display = ["phrase", "kind", "suggestion", "active"]
-    list_filter = ["kind", "active"]
+    list_display = ["phrase", "is_pattern", "kind", "suggestion", "active"]
+    list_filter = ["kind", "is_pattern", "active"]
     list_editable = ["active"]
     search_fields = ["phrase"]
+    fields = ["phrase", "is_pattern", "kind", "suggestion", "active"]
 
 
 @admin.register(ForbiddenPhraseUse)

@@ -238,7 +238,10 @@ class PhraseCheckOut(Schema):
 class StandardPhraseOut(Schema):
     id: int
     title: str
-    text: str
+    text: str  # "" when unavailable: it is never sent with a placeholder in it
+    available: bool
+    missing: list[str]  # the variables the ticket has no value for, e.g. ["{承诺日期}"]
+    reason: str
 
 
 class PhraseGroupOut(Schema):
@@ -265,7 +268,8 @@ class PhraseTicketQuery(Schema):
 
 @phrases_router.get("/standard", response=list[PhraseGroupOut])
 def phrases_standard(request, query: Query[PhraseTicketQuery]):
-    """Standard phrases by category, with the ticket's values filled in."""
+    """Standard phrases by category, with the ticket's values filled in; a phrase needing a
+    value the ticket lacks is marked unavailable, with the reason."""
     return standard_phrases_for(access_ticket(user=request.user, ticket_id=query.ticket))
 
 

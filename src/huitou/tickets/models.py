@@ -206,6 +206,16 @@ class ForbiddenPhrase(models.Model):
         PROVOCATION = "provocation", _("斗气")
 
     phrase = models.CharField(_("忌语"), max_length=100, unique=True)
+    # A pattern catches the everyday variants of one taboo (不归(我们|我)管).
+    is_pattern = models.BooleanField(
+        _("正则表达式"),
+        default=False,
+        help_text=_(
+            "勾选后“忌语”按正则表达式匹配，如 不归(我们|我)管。与普通忌语一样，"
+            "比较前回复会统一全角半角、繁体转简体并去掉空格和标点，所以表达式里不要写标点；"
+            "只能使用有上限的重复（?、{0,3}），不能用 *、+。"
+        ),
+    )
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
     suggestion = models.CharField(_("建议说法"), max_length=200, blank=True)
     active = models.BooleanField(_("启用"), default=True)
@@ -218,6 +228,20 @@ class ForbiddenPhrase(models.Model):
 
     def __str__(self) -> str:
         return self.phrase
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from huitou.core.errors import DomainError
+
+        from .phrases import check_forbidden_phrase
+
+        try:
+            self.phrase = check_forbidden_phrase(phrase=self.phrase, is_pattern=self.is_pattern)
+        except DomainError as error:
+            raise ValidationError(
+                {"phrase": ValidationError(error.message, code=error.code)}
+            ) from None
 
 
 class ForbiddenPhraseUse(models.Model):

@@ -4,13 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from huitou.accounts.models import User
 from huitou.accounts.selectors import assignable_agents
 from huitou.complaints.models import Complaint
-from huitou.complaints.views import complaint_panel_context
+from huitou.complaints.views import complaint_draft_forms, complaint_panel_context
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
 from huitou.core.pagination import paginate_queryset, querystring_without_page
@@ -42,7 +43,7 @@ def inbox_view(request):
         "querystring": querystring_without_page(request),
     }
     if request.headers.get("HX-Request"):
-        return render(request, "tickets/_inbox_table.html", context)
+        return render(request, "tickets/_inbox_table.html", {**context, "tabs_oob": True})
     return render(request, "tickets/inbox.html", context)
 
 
@@ -76,14 +77,13 @@ def phone_ticket_view(request):
         else:
             messages.success(request, _("已创建工单 %(number)s。") % {"number": ticket.number})
             return redirect("tickets:detail", ticket_id=ticket.pk)
-    return render(request, "tickets/phone_ticket.html", {"form": form})
+    phone = (form["phone"].value() or "").strip()
+    return render(request, "tickets/phone_ticket.html", {"form": form, **_caller(request, phone)})
 
 
-@login_required
-@require_GET
-def customer_lookup_view(request):
-    """htmx: who is calling? Shows the matching customer, or asks for a new one's details."""
-    phone = request.GET.get("phone", "").strip()
+def _caller(request, phone: str) -> dict:
+    """Who is calling: the customer with this number (if this user may see them) and their
+    latest tickets; no customer means the form asks for a new one's name and kind."""
     customer = find_customer_by_phone(phone=phone) if len(phone) >= 5 else None
     if (
         customer is not None
@@ -91,11 +91,17 @@ def customer_lookup_view(request):
     ):
         customer = None
     recent = ticket_list(user=request.user, customer_id=customer.pk)[:5] if customer else []
-    return render(
-        request,
-        "tickets/_customer_lookup.html",
-        {"customer": customer, "phone": phone, "recent_tickets": recent},
-    )
+    return {"customer": customer, "phone": phone, "recent_tickets": recent}
+
+
+@login_required
+@require_GET
+def customer_lookup_view(request):
+    """htmx: who is calling? Shows the matching customer, or says a new one will be filed."""
+    if not request.user.has_perm("tickets.add_ticket"):
+        raise PermissionDenied  # a step of filing a phone ticket
+    phone = request.GET.get("phone", "").strip()
+    return render(request, "tickets/_customer_lookup.html", _caller(request, phone))
 
 
 def _update_form(request, ticket, data=None) -> TicketUpdateForm:
@@ -178,6 +184,10 @@ def render_ticket_page(
         ),
     }
     if ticket.type == TicketType.COMPLAINT and Complaint.objects.filter(pk=ticket.pk).exists():
+        if complaint_forms is None:
+            complaint = Complaint.objects.get(pk=ticket.pk)
+            complaint_forms = complaint_draft_forms(request, complaint)
+            context["forbidden_warned"] |= _forbidden_warned(*complaint_forms.values())
         context.update(complaint_panel_context(request, ticket, complaint_forms))
         for form in context["complaint_forms"].values():
             _offer_confirmation(form)
@@ -185,17 +195,39 @@ def render_ticket_page(
     return render(request, "tickets/ticket_detail.html", context, status=status)
 
 
+def _draft_key(ticket_id: int) -> str:
+    return f"tickets.reply_draft.{ticket_id}"
+
+
+def _draft_reply_form(request, ticket_id: int) -> ReplyForm | None:
+    """The reply that was refused, back in the box with the refusal, until it is sent."""
+    draft = request.session.get(_draft_key(ticket_id))
+    if not draft:
+        return None
+    form = ReplyForm({"body": draft["body"], "public": "on" if draft["public"] else ""})
+    if form.is_valid() and draft.get("error"):
+        error = draft["error"]
+        field = error["field"] if error["field"] in form.fields else None
+        form.add_error(field, forms.ValidationError(error["message"], code=error["code"]))
+    return form
+
+
 @login_required
 @require_GET
 def ticket_detail_view(request, ticket_id: int):
-    return render_ticket_page(request, access_ticket(user=request.user, ticket_id=ticket_id))
+    ticket = access_ticket(user=request.user, ticket_id=ticket_id)
+    return render_ticket_page(request, ticket, reply_form=_draft_reply_form(request, ticket.pk))
 
 
 @login_required
 @require_POST
 def ticket_reply_view(request, ticket_id: int):
+    """Post/Redirect/Get: a refused reply (a forbidden phrase, an unfilled variable) is kept
+    as the ticket's draft in the session and the page shown again by GET, so a reload does
+    not post it a second time."""
     ticket = access_ticket(user=request.user, ticket_id=ticket_id)
     form = ReplyForm(request.POST)
+    key = _draft_key(ticket.pk)
     if form.is_valid():
         try:
             do_message_add(
@@ -206,11 +238,22 @@ def ticket_reply_view(request, ticket_id: int):
                 confirm_forbidden=form.cleaned_data["confirm_forbidden"],
             )
         except DomainError as error:
-            add_domain_error(form, error)
+            request.session[key] = {
+                "body": form.cleaned_data["body"],
+                "public": form.cleaned_data["public"],
+                "error": {"field": error.field, "message": error.message, "code": error.code},
+            }
         else:
+            request.session.pop(key, None)
             messages.success(request, _("已发送。"))
             return redirect("tickets:detail", ticket_id=ticket.pk)
-    return render_ticket_page(request, ticket, reply_form=form, status=422)
+    else:  # the form's own errors come back when the draft is bound again
+        request.session[key] = {
+            "body": request.POST.get("body", "")[:20000],
+            "public": bool(request.POST.get("public")),
+            "error": None,
+        }
+    return redirect(reverse("tickets:detail", args=[ticket.pk]) + "#reply-form")
 
 
 @login_required
@@ -230,7 +273,9 @@ def ticket_update_view(request, ticket_id: int):
         except DomainError as error:
             add_domain_error(form, error)
         except PermissionDenied as denied:
+            # The page again with the reason in the form, answering 403 as the API does.
             form.add_error(None, str(denied) or _("您没有执行此操作的权限。"))
+            return render_ticket_page(request, ticket, update_form=form, status=403)
         else:
             messages.success(request, _("工单已更新。"))
             return redirect("tickets:detail", ticket_id=ticket.pk)

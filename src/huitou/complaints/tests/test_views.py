@@ -36,8 +36,9 @@ def test_the_ui_runs_the_flow_with_role_specific_actions(client, aftersales):
     page = client.get(url).content.decode()
     assert 'id="action-accept"' in page and 'id="action-dispatch"' not in page
     assert client.post(f"/complaints/{complaint.pk}/accept/").status_code == 302
-    empty = client.post(f"/complaints/{complaint.pk}/result/", {"result": " "})
-    assert empty.status_code == 422
+    empty = client.post(f"/complaints/{complaint.pk}/result/", {"result": " "}, follow=True)
+    assert empty.redirect_chain == [(f"/tickets/{complaint.pk}/#complaint-panel", 302)]
+    assert 'id="action-result"' in empty.content.decode()
     assert (
         client.post(f"/complaints/{complaint.pk}/result/", {"result": "已上门修好"}).status_code
         == 302
@@ -65,9 +66,11 @@ def test_an_illegal_step_in_the_ui_shows_the_reason_and_changes_nothing(client, 
     do_complaint_dispatch(actor=agent, complaint=complaint, department=aftersales)
     client.force_login(agent)
     response = client.post(f"/complaints/{complaint.pk}/reply/", {"body": "已处理"})
-    assert response.status_code == 422
-    assert "部门反馈处理结果" in response.content.decode()
+    assert response.status_code == 302  # Post/Redirect/Get: a reload posts nothing
+    page = client.get(response["Location"]).content.decode()
+    assert "部门反馈处理结果" in page and "已处理" in page  # the reason, and the draft kept
     assert Complaint.objects.get(pk=complaint.pk).state == "dispatched"
+    assert "部门反馈处理结果" not in client.get(response["Location"]).content.decode()
 
 
 def test_a_handler_of_another_department_gets_404_in_the_ui(client, aftersales):
@@ -84,8 +87,8 @@ def test_classification_form_saves_only_changes_and_names_bad_fields(client):
     complaint = make_complaint(actor=agent)
     client.force_login(agent)
     data = {"severity": "general", "cause": "delivery", "product": "冰箱", "validity": "partly"}
-    response = client.post(f"/complaints/{complaint.pk}/classify/", data)
-    assert response.status_code == 422
+    response = client.post(f"/complaints/{complaint.pk}/classify/", data, follow=True)
+    assert response.redirect_chain[-1][1] == 302
     assert "须说明理由" in response.content.decode()
     data["validity_reason"] = "只有外包装破损"
     assert client.post(f"/complaints/{complaint.pk}/classify/", data).status_code == 302
@@ -152,3 +155,21 @@ def test_admin_pages_for_complaint_configuration_open(client):
         "/admin/core/notification/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_an_answer_refused_for_a_forbidden_phrase_redirects_and_keeps_the_draft(client):
+    agent = UserFactory(role="agent")
+    complaint = make_complaint(actor=agent)
+    client.force_login(agent)
+    body = "这是本公司的规定，我们也没办法。"
+    response = client.post(f"/complaints/{complaint.pk}/answer/", {"body": body})
+    assert response.status_code == 302 and "/answer/" not in response["Location"]
+    page = client.get(response["Location"]).content.decode()
+    assert body in page  # the draft is back in the answer box
+    assert 'name="confirm_forbidden"' in page and 'type="checkbox"' in page
+    assert not complaint.ticket.messages.filter(body=body).exists()
+    sent = client.post(
+        f"/complaints/{complaint.pk}/answer/", {"body": body, "confirm_forbidden": "on"}
+    )
+    assert sent.status_code == 302
+    assert Complaint.objects.get(pk=complaint.pk).state == "closed"
