@@ -66,6 +66,10 @@ class User(AbstractUser):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 
+    def __str__(self) -> str:
+        # People are shown by name wherever a user is printed (choices, admin, messages).
+        return self.display_name
+
     @property
     def display_name(self) -> str:
         return person_name(self.last_name, self.first_name, self.username)

@@ -8,25 +8,39 @@ inside blocks that share the first character of the name and the city.
 import re
 from collections import defaultdict
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rapidfuzz import fuzz, process
 
 from huitou.core.audit import do_audit_changes, do_audit_record
 from huitou.core.errors import DomainError
-from huitou.core.permissions import check_permission
 
 from .models import Customer, CustomerMerge, CustomerTag, Stage, Transaction
-from .phones import DEFAULT_REGION, phone_digits
+from .phones import is_valid_phone, phone_digits
+from .selectors import check_archive_cleansing
 
 NAME_SIMILARITY = 90  # rapidfuzz ratio, 0–100
 # Company-name noise that says nothing about identity.
 NAME_NOISE = re.compile(r"(有限责任公司|股份有限公司|有限公司|公司|集团|\s|[()（）·.,，])")
 # Fields a merge copies from the duplicate when the survivor has none.
 FILLABLE = ["phone", "email", "id_number", "city", "address", "hobbies", "needs", "external_id"]
+
+
+class DuplicateReason(models.TextChoices):
+    """Why records look like one customer: codes for the API, labels for people."""
+
+    PHONE = "phone", gettext_lazy("电话相同")
+    EMAIL = "email", gettext_lazy("电子邮件相同")
+    ID_NUMBER = "id_number", gettext_lazy("证件号码相同")
+    SIMILAR_NAME = "similar_name", gettext_lazy("名称相似")
+
+
+def field_labels(model, names: list[str]) -> list[str]:
+    """The model fields' verbose names, as a person reads them."""
+    return [str(model._meta.get_field(name).verbose_name) for name in names]
 
 
 class _UnionFind:
@@ -65,7 +79,11 @@ def duplicate_groups() -> list[dict]:
         for pk in members:
             reasons[pk].add(reason)
 
-    for reason, index in (("phone", 3), ("email", 4), ("id_number", 5)):
+    for reason, index in (
+        (DuplicateReason.PHONE, 3),
+        (DuplicateReason.EMAIL, 4),
+        (DuplicateReason.ID_NUMBER, 5),
+    ):
         by_key: dict[str, list[int]] = defaultdict(list)
         for row in rows:
             key = (row[index] or "").strip().lower()
@@ -89,51 +107,62 @@ def duplicate_groups() -> list[dict]:
             for _match, _score, j in process.extract(
                 name, later, scorer=fuzz.ratio, score_cutoff=NAME_SIMILARITY, limit=None
             ):
-                link_all([members[i][0], members[i + 1 + j][0]], "similar_name")
+                link_all([members[i][0], members[i + 1 + j][0]], DuplicateReason.SIMILAR_NAME)
 
     groups: dict[int, list[int]] = defaultdict(list)
     for pk in reasons:
         groups[links.find(pk)].append(pk)
-    result = [
-        {
-            "numbers": [number[pk] for pk in sorted(members)],
-            "reasons": sorted(set().union(*(reasons[pk] for pk in members))),
-        }
-        for members in groups.values()
-        if len(members) > 1
-    ]
+    result = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        codes = sorted(set().union(*(reasons[pk] for pk in members)))
+        result.append(
+            {
+                "numbers": [number[pk] for pk in sorted(members)],
+                "reasons": [str(code) for code in codes],
+                "reason_labels": [str(DuplicateReason(code).label) for code in codes],
+            }
+        )
     return sorted(result, key=lambda group: group["numbers"])
 
 
-def is_valid_phone(raw: str) -> bool:
-    try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(raw, DEFAULT_REGION))
-    except phonenumbers.NumberParseException:
-        return False
-
-
 def data_quality_report() -> dict[str, list[dict]]:
-    """Records with invalid phone numbers or e-mail addresses, and incomplete records."""
+    """Records with invalid phone numbers or e-mail addresses, and incomplete records.
+
+    `missing` holds field codes for programs, `missing_labels` their names for people.
+    """
     invalid_phone, invalid_email, incomplete = [], [], []
-    for number, name, phone, email, stage in (
+
+    def add_incomplete(pk: int, number: str, missing: list[str]) -> None:
+        incomplete.append(
+            {
+                "id": pk,
+                "number": number,
+                "missing": missing,
+                "missing_labels": field_labels(Customer, missing),
+            }
+        )
+
+    for pk, number, name, phone, email, stage in (
         Customer.objects.filter(merged_into__isnull=True)
         .order_by("pk")
-        .values_list("number", "name", "phone", "email", "stage")
+        .values_list("pk", "number", "name", "phone", "email", "stage")
         .iterator(chunk_size=5000)
     ):
         if phone and not is_valid_phone(phone):
-            invalid_phone.append({"number": number, "value": phone})
+            invalid_phone.append({"id": pk, "number": number, "value": phone})
         if email:
             try:
                 validate_email(email)
             except ValidationError:
-                invalid_email.append({"number": number, "value": email})
+                invalid_email.append({"id": pk, "number": number, "value": email})
         missing = [field for field, value in (("phone", phone), ("email", email)) if not value]
         # Someone we serve must be reachable: no phone and no e-mail is incomplete.
         if len(missing) == 2 or not name:
-            incomplete.append({"number": number, "missing": missing if name else ["name"]})
+            add_incomplete(pk, number, missing if name else ["name"])
         elif stage == Stage.CURRENT and not phone:
-            incomplete.append({"number": number, "missing": ["phone"]})
+            add_incomplete(pk, number, ["phone"])
     return {
         "invalid_phone": invalid_phone,
         "invalid_email": invalid_email,
@@ -144,6 +173,11 @@ def data_quality_report() -> dict[str, list[dict]]:
 def merge_preview(*, survivor: Customer, duplicate: Customer) -> dict:
     """What `do_customer_merge` would move and fill, without changing anything."""
     check_merge(survivor=survivor, duplicate=duplicate)
+    fills = {
+        field: getattr(duplicate, field)
+        for field in FILLABLE
+        if not getattr(survivor, field) and getattr(duplicate, field)
+    }
     return {
         "survivor": survivor.number,
         "duplicate": duplicate.number,
@@ -151,11 +185,12 @@ def merge_preview(*, survivor: Customer, duplicate: Customer) -> dict:
         "transactions": Transaction.objects.filter(customer=duplicate).count(),
         "tags": CustomerTag.objects.filter(customer=duplicate).count(),
         "win_backs": duplicate.win_backs.count(),
-        "filled_fields": {
-            field: getattr(duplicate, field)
-            for field in FILLABLE
-            if not getattr(survivor, field) and getattr(duplicate, field)
-        },
+        "filled_fields": fills,
+        # The same fills for people: the field's name beside its code.
+        "filled": [
+            {"field": field, "label": label, "value": fills[field]}
+            for field, label in zip(fills, field_labels(Customer, list(fills)), strict=True)
+        ],
     }
 
 
@@ -173,7 +208,7 @@ def do_customer_merge(*, actor, survivor: Customer, duplicate: Customer) -> Cust
     The duplicate row stays (its number is never reused; its history stays readable) with
     merged_into set, so every link to it can still be followed.
     """
-    check_permission(actor, "customers.change_customer")
+    check_archive_cleansing(actor)
     survivor = Customer.objects.select_for_update().get(pk=survivor.pk)
     duplicate = Customer.objects.select_for_update().get(pk=duplicate.pk)
     summary = merge_preview(survivor=survivor, duplicate=duplicate)

@@ -13,6 +13,7 @@ from huitou.core.permissions import check_permission
 
 from .importing import do_customers_import, do_transactions_import, parse_mapping
 from .models import ImportJob
+from .selectors import check_archive_cleansing
 
 ALLOWED_SUFFIXES = {".csv", ".xlsx"}
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -36,7 +37,7 @@ def do_import_job_create(
 ) -> ImportJob:
     """Store the upload and queue the job; the worker starts once this transaction commits."""
     check_permission(actor, "customers.add_customer")
-    check_permission(actor, "tickets.assign_ticket")  # bulk changes: supervisors and admins
+    check_archive_cleansing(actor)  # bulk changes: supervisors and admins
     if kind not in ImportJob.Kind.values:
         raise DomainError(_("导入类型不正确。"), field="kind")
     columns = parse_mapping(mapping)
@@ -89,13 +90,11 @@ def do_import_job_run(*, job_id: int) -> None:
     except DomainError as error:
         report, status = {"error": error.message}, ImportJob.Status.FAILED
     except Exception as error:  # the job must end visibly, whatever broke
-        report, status = {"error": error.__class__.__name__}, ImportJob.Status.FAILED
-    rows = report.get("created", 0) + report.get("updated", 0) + report.get("unchanged", 0)
-    rows += len(report.get("errors", []))
-    ImportJob.objects.filter(pk=job_id).update(
-        status=status,
-        report=report,
-        processed_rows=rows,
-        total_rows=rows,
-        finished_at=timezone.now(),
-    )
+        name = error.__class__.__name__
+        message = _("导入时出错（%(error)s），未导入任何数据。请联系管理员。") % {"error": name}
+        report, status = {"error": message, "exception": name}, ImportJob.Status.FAILED
+    finished = {"status": status, "report": report, "finished_at": timezone.now()}
+    if status == ImportJob.Status.DONE:
+        # Every row of the file was checked: progress counts rows, whatever became of them.
+        finished["processed_rows"] = finished["total_rows"] = report["rows"]
+    ImportJob.objects.filter(pk=job_id).update(**finished)

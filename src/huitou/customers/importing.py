@@ -6,7 +6,9 @@ changes nothing: customers match on number or external_id, transactions on exter
 on (customer, time, product, quantity, amount). Writes are bulk, so large files stay fast.
 """
 
+import codecs
 import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,10 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from huitou.core.errors import DomainError
@@ -45,16 +48,30 @@ BATCH = 2000
 PROGRESS_EVERY = 1000  # rows between progress reports to a background job
 
 
+# Encodings a CSV may come in: what Excel saves as "CSV UTF-8" (with a BOM), plain UTF-8,
+# and what Chinese Excel saves as "CSV (comma delimited)" (GBK, which GB18030 contains).
+ENCODING_LABELS = {
+    "utf-8-sig": gettext_lazy("UTF-8（带 BOM）"),
+    "utf-8": gettext_lazy("UTF-8"),
+    "gb18030": gettext_lazy("GB18030（GBK）"),
+}
+# The model whose fields' names label an import's columns in error reports.
+COLUMN_FIELDS = {"time": "occurred_at"}
+
+
 @dataclass
 class RowError:
     row: int  # as a spreadsheet shows it: the header is row 1
-    field: str
+    field: str  # the column's code, for programs
     reason: str
+    field_label: str = ""  # the column's name, for people
 
 
 @dataclass
 class ImportReport:
     dry_run: bool
+    rows: int = 0  # data rows in the file, the header not counted
+    encoding: str = ""  # a key of ENCODING_LABELS for CSV files, "" for XLSX
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -64,12 +81,27 @@ class ImportReport:
     def as_dict(self) -> dict:
         return {
             "dry_run": self.dry_run,
+            "rows": self.rows,
+            "encoding": self.encoding,
+            "encoding_label": str(ENCODING_LABELS.get(self.encoding, "")),
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "errors": [vars(error) for error in self.errors],
         }
+
+
+def column_label(model, column: str) -> str:
+    """The verbose name of the model field behind an import column, else the column itself."""
+    try:
+        return str(model._meta.get_field(COLUMN_FIELDS.get(column, column)).verbose_name)
+    except FieldDoesNotExist:
+        return column
+
+
+def _row_error(model, line: int, column: str, reason: str) -> RowError:
+    return RowError(line, column, reason, column_label(model, column) if column else "")
 
 
 # Column mapping: Chinese headers that mean our columns; an explicit mapping adds to these.
@@ -119,34 +151,73 @@ def parse_mapping(text: str) -> dict[str, str]:
     return mapping
 
 
-def read_rows(path: Path, mapping: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file as dicts keyed by our column
-    names: headers are mapped through `mapping`, then the Chinese aliases."""
+def read_rows(
+    path: Path, mapping: dict[str, str] | None = None
+) -> tuple[list[dict[str, str]], str]:
+    """Rows of a CSV or XLSX file as dicts keyed by our column names (headers are mapped
+    through `mapping`, then the Chinese aliases), and the CSV's encoding ("" for XLSX)."""
     rename = {**HEADER_ALIASES, **(mapping or {})}
-    for row in _read_raw_rows(path):
-        yield {rename.get(key, key): value for key, value in row.items()}
+    raw, encoding = _read_raw_rows(path)
+    return [{rename.get(key, key): value for key, value in row.items()} for row in raw], encoding
 
 
-def _read_raw_rows(path: Path) -> Iterator[dict[str, str]]:
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and its encoding: UTF-8 with or without BOM, or GB18030.
+
+    Valid UTF-8 is tried before GB18030 because Chinese text in GBK is almost never valid
+    UTF-8, while UTF-8 text would decode as GB18030 into nonsense.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+        # Excel's "Unicode text" (UTF-16), or not a text file at all.
+        raise DomainError(_csv_encoding_message(), field="file")
+    candidates = ["utf-8-sig"] if data.startswith(codecs.BOM_UTF8) else ["utf-8", "gb18030"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise DomainError(_csv_encoding_message(), field="file")
+
+
+def _csv_encoding_message() -> str:
+    return _(
+        "无法识别文件的编码：CSV 文件须为 UTF-8 或 GB18030（GBK）编码。"
+        "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新上传。"
+    )
+
+
+def _read_raw_rows(path: Path) -> tuple[Iterator[dict[str, str]], str]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = [h.strip().lower() for h in next(reader, [])]
-            for values in reader:
-                yield dict(zip(header, (v.strip() for v in values), strict=False))
-    elif suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+        text, encoding = decode_csv(path.read_bytes())
+        return _csv_rows(text), encoding
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path), ""
+    raise DomainError(_("只支持 CSV 和 XLSX 文件。"), field="file")
 
+
+def _csv_rows(text: str) -> Iterator[dict[str, str]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader, [])]
+    for values in reader:
+        yield dict(zip(header, (v.strip() for v in values), strict=False))
+
+
+def _xlsx_rows(path: Path) -> Iterator[dict[str, str]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
         sheet = load_workbook(path, read_only=True, data_only=True).active
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h or "").strip().lower() for h in next(rows, ())]
-        for values in rows:
-            yield {
-                name: _cell_text(value) for name, value in zip(header, values, strict=False) if name
-            }
-    else:
-        raise DomainError(_("只支持 CSV 和 XLSX 文件。"), field="file")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise DomainError(
+            _("无法打开 XLSX 文件：文件已损坏或不是 Excel 工作簿。"), field="file"
+        ) from None
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h or "").strip().lower() for h in next(rows, ())]
+    for values in rows:
+        yield {name: _cell_text(value) for name, value in zip(header, values, strict=False) if name}
 
 
 def _cell_text(value) -> str:
@@ -169,12 +240,15 @@ def _choice(value: str, choices) -> str:
     return _labels(choices, get_language() or "").get(value, value)
 
 
-def check_header(header: set[str], required: list[str]) -> None:
+def check_header(header: set[str], required: list[str], model) -> None:
     missing = [column for column in required if column not in header]
     if missing:
-        raise DomainError(
-            _("文件缺少列：%(columns)s。") % {"columns": ", ".join(missing)}, field="file"
+        # The name a person knows, and the code the header may also use.
+        columns = _("、").join(
+            _("%(label)s（%(column)s）") % {"label": column_label(model, column), "column": column}
+            for column in missing
         )
+        raise DomainError(_("文件缺少列：%(columns)s。") % {"columns": columns}, field="file")
 
 
 def do_customers_import(
@@ -186,9 +260,9 @@ def do_customers_import(
     progress=None,
     mapping: dict[str, str] | None = None,
 ) -> ImportReport:
-    rows = list(read_rows(path, mapping))
-    check_header(set(rows[0]) if rows else set(), ["name"])
-    report = ImportReport(dry_run=dry_run)
+    rows, encoding = read_rows(path, mapping)
+    check_header(set(rows[0]) if rows else set(), ["name"], Customer)
+    report = ImportReport(dry_run=dry_run, rows=len(rows), encoding=encoding)
     by_number = {
         c.number: c for c in Customer.objects.filter(number__in={r.get("number") for r in rows})
     }
@@ -202,9 +276,10 @@ def do_customers_import(
     seen_keys: set[str] = set()
     creates: list[Customer] = []
     updates: dict[int, tuple[Customer, list]] = {}
-    for line, row in enumerate(rows, start=2):
-        if progress and line % PROGRESS_EVERY == 0:
-            progress(line - 1, len(rows))
+    for done, row in enumerate(rows):
+        line = done + 2  # the header is row 1
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, len(rows))  # rows checked so far, out of the file's rows
         try:
             data = {
                 key: row[key]
@@ -241,7 +316,7 @@ def do_customers_import(
             if stage == Stage.LOST and reason is None:
                 raise DomainError(_("标记为流失客户时必须填写流失原因。"), field="loss_reason")
         except DomainError as error:
-            report.errors.append(RowError(line, error.field or "", error.message))
+            report.errors.append(_row_error(Customer, line, error.field or "", error.message))
             continue
         if existing is None:
             creates.append(Customer(created_by=actor, **cleaned))
@@ -358,9 +433,11 @@ def do_transactions_import(
     progress=None,
     mapping: dict[str, str] | None = None,
 ) -> ImportReport:
-    rows = list(read_rows(path, mapping))
-    check_header(set(rows[0]) if rows else set(), ["customer", "time", "product", "amount"])
-    report = ImportReport(dry_run=dry_run)
+    rows, encoding = read_rows(path, mapping)
+    check_header(
+        set(rows[0]) if rows else set(), ["customer", "time", "product", "amount"], Transaction
+    )
+    report = ImportReport(dry_run=dry_run, rows=len(rows), encoding=encoding)
     keys = {row.get("customer", "") for row in rows}
     customers = {c.number: c.pk for c in Customer.objects.filter(number__in=keys)}
     customers.update(
@@ -380,9 +457,10 @@ def do_transactions_import(
         ).values_list("external_id", flat=True)
     )
     creates: list[Transaction] = []
-    for line, row in enumerate(rows, start=2):
-        if progress and line % PROGRESS_EVERY == 0:
-            progress(line - 1, len(rows))
+    for done, row in enumerate(rows):
+        line = done + 2  # the header is row 1
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, len(rows))  # rows checked so far, out of the file's rows
         try:
             customer_id = customers.get(row.get("customer", ""))
             if customer_id is None:
@@ -404,7 +482,9 @@ def do_transactions_import(
                 }
             )
         except (DomainError, InvalidOperation) as error:
-            report.errors.append(RowError(line, getattr(error, "field", "") or "", str(error)))
+            report.errors.append(
+                _row_error(Transaction, line, getattr(error, "field", "") or "", str(error))
+            )
             continue
         natural = (
             customer_id,

@@ -20,9 +20,16 @@ def phone_digits(raw: str) -> str:
     return phonenumbers.national_significant_number(parsed)
 
 
-def is_possible_phone(raw: str) -> bool:
+def is_valid_phone(raw: str) -> bool:
+    """A number that exists by the numbering plan: a mobile number, or a landline with its
+    area code ("010-12345678"); foreign numbers in + form count too.
+
+    `is_possible_number` only checks the length, so a 7-digit local "1351234" or a
+    "12345678901" outside every mobile range would pass it; `is_valid_number` checks the
+    ranges themselves. This is the one check every way in (form, API, import) goes through.
+    """
     try:
         parsed = phonenumbers.parse(raw, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         return False
-    return phonenumbers.is_possible_number(parsed)
+    return phonenumbers.is_valid_number(parsed)

@@ -27,7 +27,7 @@ from .models import (
     WinBackFollowUp,
 )
 from .personality import ListeningStyle, Personality
-from .phones import is_possible_phone, phone_digits
+from .phones import is_valid_phone, phone_digits
 
 CUSTOMER_NUMBER_PREFIX = "C"
 EDITABLE_FIELDS = (
@@ -68,8 +68,11 @@ def check_customer_fields(data: dict[str, Any]) -> dict[str, Any]:
         cleaned["name"] = name
     if "phone" in cleaned:
         phone = (cleaned["phone"] or "").strip()
-        if phone and not is_possible_phone(phone):
-            raise DomainError(_("电话号码格式不正确。"), field="phone")
+        if phone and not is_valid_phone(phone):
+            raise DomainError(
+                _("电话号码无效：手机号为 11 位，固定电话要带区号（例如 010-12345678）。"),
+                field="phone",
+            )
         cleaned["phone"] = phone
     if "email" in cleaned:
         email = (cleaned["email"] or "").strip().lower()

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from huitou.accounts.forms import StaffChoiceField
 from huitou.accounts.models import Department, User
 from huitou.customers.models import CustomerKind, Tier
 
@@ -46,8 +47,12 @@ class PhoneTicketForm(forms.Form):
     phone = forms.CharField(label=_("来电号码"), max_length=32)
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     customer_name = forms.CharField(label=_("客户姓名"), max_length=100, required=False)
+    # Asked only of a caller the lookup does not know: a known caller keeps their record.
     customer_kind = forms.ChoiceField(
-        label=_("客户类型"), choices=CustomerKind.choices, initial=CustomerKind.INDIVIDUAL
+        label=_("客户类型"),
+        choices=CustomerKind.choices,
+        initial=CustomerKind.INDIVIDUAL,
+        required=False,
     )
     type = forms.ChoiceField(label=_("工单类型"), choices=TicketType.choices)
     priority = forms.ChoiceField(
@@ -64,6 +69,18 @@ class PhoneTicketForm(forms.Form):
         label=_("责任部门"), queryset=Department.objects.all(), required=False
     )
 
+    CALLER_FIELDS = ("phone", "customer_id", "customer_name", "customer_kind")
+
+    def clean_customer_kind(self) -> str:
+        return self.cleaned_data["customer_kind"] or CustomerKind.INDIVIDUAL
+
+    def new_customer_fields(self) -> list:
+        """What a caller without a record is asked (shown by the caller lookup)."""
+        return [self["customer_name"], self["customer_kind"]]
+
+    def ticket_fields(self) -> list:
+        return [self[name] for name in self.fields if name not in self.CALLER_FIELDS]
+
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
@@ -71,12 +88,6 @@ class ReplyForm(forms.Form):
     )
     public = forms.BooleanField(label=_("公开回复客户"), required=False, initial=True)
     confirm_forbidden = forms.BooleanField(label=_("已知悉忌语提醒，仍然发送"), required=False)
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        department = f" · {obj.department}" if obj.department_id else ""
-        return f"{obj.display_name}（{obj.role_label}{department}）"
 
 
 class TicketUpdateForm(forms.Form):

@@ -72,6 +72,8 @@ def check_assignee(
     assign_ticket assign others or take a ticket from a colleague."""
     if assignee is None:
         return
+    if assignee.is_service_account:
+        raise DomainError(_("服务账号（例如智能客服机器人）不能处理工单。"), field="assignee")
     if not assignee.is_active or assignee.role not in ASSIGNABLE_ROLES:
         raise DomainError(_("该用户不能处理工单。"), field="assignee")
     if not actor.has_perm("tickets.assign_ticket"):

@@ -24,5 +24,5 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(groups, ensure_ascii=False))
             return
         for group in groups:
-            self.stdout.write(f"{' '.join(group['numbers'])}\t{','.join(group['reasons'])}")
+            self.stdout.write(f"{' '.join(group['numbers'])}\t{'、'.join(group['reason_labels'])}")
         self.stderr.write(f"{len(groups)} groups")

@@ -48,7 +48,10 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(error.message) from None
         for error in report.errors:
-            self.stderr.write(f"row {error.row}: {error.field}: {error.reason}")
+            column = f"{error.field_label} ({error.field})" if error.field else ""
+            self.stderr.write(f"row {error.row}: {column}: {error.reason}")
+        if report.encoding:
+            self.stderr.write(f"encoding: {report.encoding}")
         self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
         if report.errors and not skip_bad:
             raise CommandError(f"{len(report.errors)} bad rows; nothing was imported")
