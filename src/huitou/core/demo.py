@@ -36,7 +36,7 @@ from huitou.tickets.services import do_message_add, do_ticket_create, do_ticket_
 from . import demo_phrases as ph
 from .demo_archive import load_demo_purchases, run_archive_jobs
 from .demo_complaints import ComplaintStory, backdate_complaints
-from .demo_kb import load_demo_faq
+from .demo_kb import load_demo_chats, load_demo_faq, plan_demo_chats
 from .demo_sla import backdate_sla_clocks, settle_demo_tiers, staff_queues
 from .models import AuditEntry
 from .notifications import notification_emails_muted
@@ -98,7 +98,81 @@ def plan_demo(*, scale: float = 1.0, seed: int = SEED) -> DemoPlan:
     rng = random.Random(seed)
     customers = _plan_customers(rng, max(12, round(CUSTOMER_COUNT * scale)))
     tickets = _plan_tickets(rng, customers, max(30, round(TICKET_COUNT * scale)))
+    duplicates = max(3, round(DUPLICATES * scale))
+    customers += _plan_duplicates(random.Random(seed + 1), customers, duplicates)
     return DemoPlan(customers=tuple(customers), tickets=tuple(tickets))
+
+
+# Complaints: valuable customers are served first (the VIP desk, higher priority), so few
+# of them get as far as a complaint; one from tier A is major by rule [003], and the
+# purchases promote the best "B" customers to A, hence B's low weight too. A customer who
+# complained in the last month has usually been looked after since: a repeat within the
+# policy's window (also major) is rare.
+COMPLAINT_TIER_WEIGHTS = {"A": 0.05, "B": 0.1, "C": 1, "D": 1}
+REPEAT_WINDOW_DAYS = 30  # ComplaintPolicy.repeat_window_days
+REPEAT_WEIGHT = 0.02
+
+
+def _complainant(rng: random.Random, customers: list[CustomerPlan], day: int, days: dict) -> int:
+    weights = [
+        COMPLAINT_TIER_WEIGHTS[c.fields["tier"]]
+        * ph.STAGE_WEIGHTS[TicketType.COMPLAINT][c.fields["stage"]]
+        * (REPEAT_WEIGHT if any(abs(day - d) <= REPEAT_WINDOW_DAYS for d in days[i]) else 1)
+        for i, c in enumerate(customers)
+    ]
+    index = rng.choices(range(len(customers)), weights=weights)[0]
+    days[index].append(day)
+    return index
+
+
+# Records an agent filed again because the search missed the customer: the same mobile
+# number written differently, the same e-mail with the name mistyped, a company without
+# its "有限公司". The cleansing page should find them.
+DUPLICATES = 5
+
+
+def _plan_duplicates(
+    rng: random.Random, customers: list[CustomerPlan], count: int
+) -> list[CustomerPlan]:
+    people = [
+        c for c in customers
+        if c.fields["kind"] == CustomerKind.INDIVIDUAL and c.fields["phone"].startswith("1")
+    ]  # fmt: skip
+    mailed = [c for c in people if c.fields["email"]]
+    companies = [
+        c for c in customers
+        if c.fields["kind"] == CustomerKind.ORGANIZATION and "有限公司" in c.fields["name"]
+    ]  # fmt: skip
+    recipes = ["phone", "email", "company", "phone", "email"]
+    chosen: set[str] = set()
+    duplicates = []
+    for recipe in recipes[:count]:
+        pool = {"phone": people, "email": mailed or people, "company": companies or people}
+        options = [c for c in pool[recipe] if c.fields["name"] not in chosen]
+        if not options:
+            continue
+        original = rng.choice(options)
+        chosen.add(original.fields["name"])
+        fields = {**original.fields, "tier": Tier.D, "stage": Stage.POTENTIAL, "note": ""}
+        fields.update(address="", is_internal=False)
+        phone = original.fields["phone"]
+        if recipe == "phone":  # 13812345678 → 138-1234-5678, and no e-mail this time
+            fields.update(phone=f"{phone[:3]}-{phone[3:7]}-{phone[7:]}", email="")
+        elif recipe == "email" and original.fields["email"]:  # a typo in the given name
+            given = ph.GIVEN_MALE if fields["gender"] == Gender.MALE else ph.GIVEN_FEMALE
+            fields.update(name=original.fields["name"][0] + rng.choice(given), phone="")
+        else:  # the company without its legal form, reached on another line
+            fields.update(name=original.fields["name"].replace("有限公司", "公司"), email="")
+            fields["phone"] = _landline(rng, original.fields["city"])
+        duplicates.append(
+            CustomerPlan(
+                fields=fields,
+                contact=original.contact,
+                salutation=original.salutation,
+                days_ago=rng.uniform(2, 60),
+            )
+        )
+    return duplicates
 
 
 def _spread(rng: random.Random, shares: dict, n: int) -> list:
@@ -248,8 +322,12 @@ def _plan_tickets(rng: random.Random, customers: list[CustomerPlan], n: int) -> 
         for type_ in ph.TYPE_SHARES
     }
     tickets = []
+    complaint_days: dict[int, list[int]] = {i: [] for i in range(len(customers))}
     for type_, channel, day, status in zip(types, channels, days, statuses, strict=True):
-        index = rng.choices(range(len(customers)), cum_weights=cumulative[type_])[0]
+        if type_ == TicketType.COMPLAINT:
+            index = _complainant(rng, customers, day, complaint_days)
+        else:
+            index = rng.choices(range(len(customers)), cum_weights=cumulative[type_])[0]
         tickets.append(_plan_ticket(rng, index, customers[index], type_, channel, day, status))
     return sorted(tickets, key=lambda ticket: (-ticket.day, ticket.moment))
 
@@ -433,11 +511,11 @@ def load_demo(*, scale: float = 1.0) -> dict[str, int]:
     plan = plan_demo(scale=scale)
     now = timezone.now()
     with transaction.atomic(), notification_emails_muted():
+        load_demo_faq()  # the bot's chats come in among the tickets
         _Loader(now).load(plan)
         run_archive_jobs(now=now)
         backdate_sla_clocks(now=now)
         staff_queues()
-        load_demo_faq()
     return {
         "departments": Department.objects.count(),
         "users": User.objects.count(),
@@ -507,9 +585,12 @@ class _Loader:
         load_demo_purchases(customers=customers, now=self.now)
         customers = settle_demo_tiers(customers=customers, now=self.now)
         first_ticket_at: dict[int, datetime] = {}
+        chats = plan_demo_chats(now=self.now, share=len(plan.tickets) / TICKET_COUNT)
         for ticket_plan in plan.tickets:
+            chats = load_demo_chats(chats, until=self.step_times(ticket_plan)[0], now=self.now)
             created_at = self.load_ticket(ticket_plan, customers[ticket_plan.customer])
             first_ticket_at.setdefault(ticket_plan.customer, created_at)
+        load_demo_chats(chats, until=self.now, now=self.now)
         self.backdate_records(plan, customers, first_ticket_at)
         Ticket.objects.bulk_update(
             self.tickets,

@@ -8,11 +8,12 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huitou.accounts.models import User
 from huitou.complaints.crisis import do_crisis_evaluate
 from huitou.complaints.major import major_reasons_for, management_recipients
 from huitou.complaints.models import (
@@ -20,7 +21,10 @@ from huitou.complaints.models import (
     Complaint,
     ComplaintPolicy,
     ComplaintStep,
+    CrisisAlert,
+    DispatchScore,
     MajorReason,
+    RecoveryAction,
     State,
     Step,
 )
@@ -34,7 +38,7 @@ from huitou.complaints.services import (
     do_complaint_reply,
     do_recovery_add,
 )
-from huitou.tickets.models import Message, Status, Ticket
+from huitou.tickets.models import ForbiddenPhraseUse, Message, Status, Ticket
 
 from .models import Notification
 from .notifications import do_notify
@@ -64,6 +68,21 @@ REPLY = (
 ANSWER = "{客户称呼}您好，您反映的情况已经核实并当场为您处理好了，给您带来不便非常抱歉。"
 TABOO_REPLY = "这是本公司的规定，超过七天不能退货，请您理解。"
 SATISFACTION_WEIGHTS = [2, 6, 22, 35, 35]  # 1..5
+INTENSE_SHARE = 0.02  # furious, "major", large compensation: together, and rare
+LATE_SHARE = 0.01  # department results that come in after the dispatch's due time
+DISPATCH_DUE = timedelta(hours=24)
+OPEN_ALERT_AGE = timedelta(days=7)  # older crisis alerts have been acknowledged
+UNREAD_AGE = timedelta(days=2)  # older notifications have been read
+# What the flow writes with the time it happened (the services stamp the load time).
+STAMPED = {
+    ComplaintStep: ("at",),
+    Message: ("created_at",),
+    Notification: ("created_at",),
+    RecoveryAction: ("created_at",),
+    CallbackTask: ("created_at",),
+    DispatchScore: ("scored_at",),
+    ForbiddenPhraseUse: ("created_at",),
+}
 
 
 class ComplaintStory:
@@ -81,7 +100,7 @@ class ComplaintStory:
     def _track(self, at: datetime, action: Callable[[], object]) -> None:
         marks = {
             model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            for model in (ComplaintStep, Message)
+            for model in STAMPED
         }
         action()
         for model, last in marks.items():
@@ -104,12 +123,19 @@ class ComplaintStory:
             None,
         )
         rng = self.rng
+        # Most complaints are grumbles about a late engineer or a scratched door; a few
+        # customers are furious, call it a major matter and want real money (each of which
+        # makes the complaint major [003]), and those usually come together.
+        intense = rng.random() < INTENSE_SHARE
         changes = {
             "cause": CAUSE_BY_DEPARTMENT.get(department, "service"),
             "product": self.plan.product,
-            "severity": rng.choices(["general", "serious", "major"], weights=[75, 21, 4])[0],
+            "severity": rng.choices(
+                ["general", "serious", "major"], weights=[0, 40, 60] if intense else [78, 22, 0]
+            )[0],
             "behaviour": rng.choices(
-                ["passive", "anger", "publicity", "extreme", ""], weights=[55, 14, 4, 2, 25]
+                ["passive", "anger", "publicity", "extreme", ""],
+                weights=[0, 75, 0, 25, 0] if intense else [58, 0, 3, 0, 39],
             )[0],
             "purpose": rng.choice(["criticism", "criticism", "accusation", "suggestion"]),
             "who": self.ticket.customer.name,
@@ -120,7 +146,8 @@ class ComplaintStory:
         if changes["validity"] != "valid":
             changes["validity_reason"] = "部分诉求超出保修政策范围。"
         if changes["demand"] == "赔偿损失":
-            changes["compensation_demand"] = rng.choice([200, 500, 1000, 8000])
+            amounts = [3000, 8000, 20000] if intense else [100, 200, 500, 1000, 2000]
+            changes["compensation_demand"] = rng.choice(amounts)
         self._track(
             at,
             lambda: do_complaint_classify(
@@ -160,17 +187,22 @@ class ComplaintStory:
             handler = self.users[HANDLERS[self.department_name]]
             result = RESULTS[self.department_name]
             steps = 3 if done else rng.choice([0, 1, 1, 2])
+            if not done and self.dispatched_at < self.now - DISPATCH_DUE:
+                steps = 2  # the department has answered; the centre is yet to reply
+            # Departments mostly report within the 24 hours a dispatch allows; a few are late
+            # (overdue, which makes the complaint major).
+            late = rng.random() < LATE_SHARE
             if steps >= 1:
                 actions.append(
                     (
-                        rng.uniform(20, 480),
+                        rng.uniform(20, 240),
                         lambda: do_complaint_accept(actor=handler, complaint=complaint),
                     )
                 )
             if steps >= 2:
                 actions.append(
                     (
-                        rng.uniform(120, 1500),
+                        rng.uniform(1500, 2400) if late else rng.uniform(60, 1000),
                         lambda: _result(handler, complaint, result),
                     )
                 )
@@ -204,7 +236,7 @@ class ComplaintStory:
                 )
             if status == Status.CLOSED:
                 satisfaction = rng.choices(range(1, 6), weights=SATISFACTION_WEIGHTS)[0]
-                again = satisfaction <= 2 and rng.random() < 0.5
+                again = satisfaction <= 2 and rng.random() < 0.3
                 actions.append(
                     (
                         rng.uniform(1440, 2880),
@@ -308,9 +340,13 @@ def _fill(text: str, ticket: Ticket, result: str) -> str:
 
 def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: datetime) -> None:
     """Move the flow's rows to the story's times, then derive each complaint's stamps."""
-    for model, field in ((ComplaintStep, "at"), (Message, "created_at")):
-        rows = [model(pk=pk, **{field: at}) for kind, pk, at in stamps if kind is model]
-        model.objects.bulk_update(rows, [field], batch_size=500)
+    for model, fields in STAMPED.items():
+        rows = [
+            model(pk=pk, **{field: at for field in fields})
+            for kind, pk, at in stamps
+            if kind is model
+        ]
+        model.objects.bulk_update(rows, list(fields), batch_size=500)
     complaints = list(
         Complaint.objects.prefetch_related("steps", "callbacks").select_related("ticket")
     )
@@ -376,9 +412,68 @@ def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: dateti
         tickets, ["resolved_at", "closed_at", "first_response_at"], batch_size=500
     )
     CallbackTask.objects.bulk_update(callbacks, ["due_at", "done_at"], batch_size=500)
-    # Crisis alerts as the worker would have raised them while the complaints came in.
+    # Crisis alerts as the worker would have raised them while the complaints came in, at
+    # the time each was classified (its arrival), not at the load's.
+    raised: list[tuple[type, int, datetime]] = []
     for complaint in sorted(complaints, key=lambda complaint: complaint.received_at):
+        marks = {model: _last_pk(model) for model in (CrisisAlert, Notification)}
         do_crisis_evaluate(complaint_id=complaint.pk)
+        raised += [
+            (model, pk, complaint.received_at)
+            for model, last in marks.items()
+            for pk in model.objects.filter(pk__gt=last).values_list("pk", flat=True)
+        ]
+    alerts = {pk: at for model, pk, at in raised if model is CrisisAlert}
+    latest = dict(
+        CrisisAlert.objects.filter(pk__in=alerts)
+        .values_list("pk")
+        .annotate(last=Max("complaints__received_at"))
+    )
+    CrisisAlert.objects.bulk_update(
+        [
+            CrisisAlert(pk=pk, created_at=at, updated_at=latest.get(pk) or at)
+            for pk, at in alerts.items()
+        ],
+        ["created_at", "updated_at"],
+    )
+    Notification.objects.bulk_update(
+        [Notification(pk=pk, created_at=at) for model, pk, at in raised if model is Notification],
+        ["created_at"],
+    )
+    _acknowledge_old_alerts(now=now)
+    _read_old_notifications(now=now)
+
+
+def _last_pk(model) -> int:
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _acknowledge_old_alerts(*, now: datetime) -> None:
+    """The supervisor has dealt with the waves of earlier weeks; the recent ones are open."""
+    from huitou.complaints.crisis import do_crisis_alert_acknowledge
+    from huitou.core.models import AuditEntry
+
+    supervisor = User.objects.filter(username="supervisor").first()
+    if supervisor is None:
+        return
+    for alert in CrisisAlert.objects.filter(created_at__lt=now - OPEN_ALERT_AGE).order_by("pk"):
+        at = alert.created_at + timedelta(minutes=40 + alert.pk % 7 * 25)
+        last = _last_pk(AuditEntry)
+        do_crisis_alert_acknowledge(
+            actor=supervisor, alert=alert, note="已联系相关部门排查原因，安排专人回访涉及客户。"
+        )
+        CrisisAlert.objects.filter(pk=alert.pk).update(acknowledged_at=at)
+        AuditEntry.objects.filter(pk__gt=last).update(created_at=at)
+
+
+def _read_old_notifications(*, now: datetime) -> None:
+    """Staff read what came in before the last few days; the newest are still unread."""
+    old = Notification.objects.filter(created_at__lt=now - UNREAD_AGE, read_at__isnull=True)
+    rows = [
+        Notification(pk=pk, read_at=min(at + timedelta(minutes=15 + pk % 11 * 20), now))
+        for pk, at in old.values_list("pk", "created_at")
+    ]
+    Notification.objects.bulk_update(rows, ["read_at"], batch_size=500)
 
 
 def _recompute_major(complaints: list[Complaint]) -> None:
@@ -408,6 +503,7 @@ def _recompute_major(complaints: list[Complaint]) -> None:
     )
     for complaint in fresh:
         ticket = complaint.ticket
+        last = _last_pk(Notification)
         do_notify(
             recipients=management_recipients(),
             kind="major_complaint",
@@ -416,3 +512,4 @@ def _recompute_major(complaints: list[Complaint]) -> None:
             body="、".join(str(MajorReason(code).label) for code in complaint.major_reasons),
             url=reverse("tickets:detail", args=[ticket.pk]),
         )
+        Notification.objects.filter(pk__gt=last).update(created_at=complaint.major_at)

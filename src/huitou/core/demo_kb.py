@@ -1,7 +1,24 @@
 # ruff: noqa: E501  (FAQ answers read better unbroken)
 """Demo knowledge base: an appliance maker's FAQ, for the portal, the bot and agent assist."""
 
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.utils import timezone
+
+from huitou.accounts.models import User
+from huitou.complaints.models import Complaint, ComplaintStep
+from huitou.customers.models import Customer, TierChange
+from huitou.knowledge.bot import do_bot_ask
+from huitou.knowledge.models import BotConversation, BotTurn, FaqEntry
+from huitou.knowledge.portal import do_faq_vote
 from huitou.knowledge.services import do_faq_save
+from huitou.tickets.models import Message, Status, Ticket
+
+from .models import AuditEntry, Notification
 
 # (category, question, answer, similar questions)
 FAQ = [
@@ -37,3 +54,157 @@ def load_demo_faq() -> int:
             actor=None, category=category, question=question, answer=answer, similar=similar
         )
     return len(FAQ)
+
+
+# Chats with the bot (through the real bot), for the analytics page: (the customer's
+# questions in turn, their vote on the last answer: "+" helpful, "-" not helpful, "" none).
+# Most are answered; a vague one gets a clarifying question and the customer picks an entry;
+# what the FAQ does not cover goes to a person, as do those who ask for one or are angry.
+BOT_TALKS = [
+    (["空调一直滴水怎么办"], "+"),
+    (["冰箱不冷了怎么回事"], "+"),
+    (["洗衣机甩不干"], ""),
+    (["保修几年"], "+"),
+    (["什么时候发货"], ""),
+    (["退款多久能到"], "+"),
+    (["怎么开电子发票"], ""),
+    (["安装要钱吗"], "+"),
+    (["地址填错了怎么改"], "+"),
+    (["七天无理由退货怎么弄"], ""),
+    (["延保怎么买"], "+"),
+    (["空调什么时候来装"], ""),
+    (["师傅上门收费吗"], "-"),
+    (["压缩机坏了保修吗"], "+"),
+    (["冰箱不制冷了"], ""),
+    (["什么时候发货", "退款多久能到"], "+"),
+    (["空调", "空调漏水怎么办？"], "+"),
+    (["保修", "保修期多久？"], ""),
+    (["物流到哪了", "订单什么时候发货？"], "-"),
+    (["热水器打不着火", "没用，转人工"], "-"),
+    (["电视黑屏了", "人工"], ""),
+    (["你们门店在哪里"], ""),
+    (["附近有没有线下门店"], ""),
+    (["积分怎么兑换"], ""),
+    (["会员积分能换什么"], ""),
+    (["燃气灶点不着火"], ""),
+    (["燃气灶打不着怎么办"], ""),
+    (["转人工"], ""),
+    (["人工客服"], ""),
+]
+ANGRY_TALKS = [
+    "你们什么破服务，师傅三天都没来，气死我了！",
+    "等了一个星期还没发货，太过分了，我要投诉",
+]
+BOT_DAYS = 45
+BOT_REPLY = "您好，我是人工客服。您的问题已经记录，已为您转给相关同事处理，稍后会电话联系您。"
+# What a chat writes, with the time it happened (the services stamp the load time).
+STAMPED = {
+    BotConversation: ("started_at", "last_at"),
+    BotTurn: ("created_at",),
+    Customer: ("created_at", "updated_at"),
+    TierChange: ("effective_at",),
+    Ticket: ("created_at", "updated_at"),
+    Message: ("created_at",),
+    AuditEntry: ("created_at",),
+    Complaint: ("received_at",),
+    ComplaintStep: ("at",),
+    Notification: ("created_at",),
+}
+
+
+def _at(at: datetime, action: Callable[[], object]):
+    """Run `action`, then move every row it created to `at`."""
+    marks = {
+        model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        for model in STAMPED
+    }
+    result = action()
+    for model, fields in STAMPED.items():
+        model.objects.filter(pk__gt=marks[model]).update(**{field: at for field in fields})
+    return result
+
+
+@dataclass(frozen=True)
+class Chat:
+    questions: tuple[str, ...]
+    vote: str  # on the last answer: "+" helpful, "-" not helpful, "" none
+    times: tuple[datetime, ...]  # of each question
+    agent: str  # who picks up a hand-off, if one more than a day old
+    answered: datetime  # when that agent answers it
+    done: datetime  # and resolves it
+
+
+def plan_demo_chats(*, now: datetime, share: float = 1.0) -> list[Chat]:
+    """The bot's last weeks: each scripted chat a few times, at daytime hours, oldest first;
+    a smaller demo (`share` of the full one) has a sample of them."""
+    rng = random.Random(2028)
+    talks = [*(talk for talk in BOT_TALKS for _copy in range(2)), *BOT_TALKS[:12]]
+    talks += [([text], "") for text in ANGRY_TALKS]
+    if share < 1:
+        talks = rng.sample(talks, max(6, round(len(talks) * share)))
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    chats = []
+    for questions, vote in talks:
+        angry = questions[0] in ANGRY_TALKS  # still being looked after: today or yesterday
+        day = rng.randint(0, 1) if angry else rng.randint(1, BOT_DAYS)
+        at = min(
+            midnight - timedelta(days=day, hours=-rng.uniform(8, 22)), now - timedelta(hours=1)
+        )
+        times = []
+        for _question in questions:
+            times.append(at)
+            at += timedelta(seconds=rng.uniform(20, 90))
+        answered = at + timedelta(minutes=rng.uniform(3, 40))
+        chats.append(
+            Chat(
+                questions=tuple(questions),
+                vote=vote,
+                times=tuple(times),
+                agent=rng.choice(["agent1", "agent2", "agent3"]),
+                answered=answered,
+                done=answered + timedelta(minutes=rng.uniform(5, 120)),
+            )
+        )
+    return sorted(chats, key=lambda chat: chat.times[0])
+
+
+def load_demo_chats(chats: list[Chat], *, until: datetime, now: datetime) -> list[Chat]:
+    """Hold the chats that were over before `until` through the real bot (the loader calls
+    this between tickets, so hand-off tickets are numbered in the order they came in);
+    returns the rest. Hand-offs more than a day old were picked up and resolved by an agent."""
+    while chats and chats[0].times[-1] < until:
+        chat, chats = chats[0], chats[1:]
+        token, reply = None, {}
+        for question, at in zip(chat.questions, chat.times, strict=True):
+            reply = _at(at, partial(do_bot_ask, question=question, conversation=token))
+            token = reply["conversation"]
+            BotConversation.objects.filter(token=token).update(last_at=at)
+        if chat.vote and reply.get("faq_id"):
+            do_faq_vote(entry=FaqEntry(pk=reply["faq_id"]), helpful=chat.vote == "+")
+        ticket = BotConversation.objects.select_related("ticket").get(token=token).ticket
+        if ticket is None or ticket.type == "complaint" or chat.times[0] > now - timedelta(days=1):
+            continue  # answered by the bot, or still waiting for a person
+        agent = User.objects.prefetch_related("groups").get(username=chat.agent)
+        _pick_up(agent, ticket, answered=chat.answered, done=chat.done)
+    return chats
+
+
+def _pick_up(agent, ticket: Ticket, *, answered: datetime, done: datetime) -> None:
+    """An agent takes the handed-off chat, answers and resolves it."""
+    from huitou.tickets.services import do_message_add, do_ticket_update
+
+    if ticket.assignee_id is None:
+        ticket = _at(
+            answered,
+            partial(do_ticket_update, actor=agent, ticket=ticket, changes={"assignee": agent}),
+        )
+    else:  # routing gave it to someone already
+        agent = User.objects.prefetch_related("groups").get(pk=ticket.assignee_id)
+    _at(answered, partial(do_message_add, actor=agent, ticket=ticket, body=BOT_REPLY, public=True))
+    _at(
+        done,
+        partial(do_ticket_update, actor=agent, ticket=ticket, changes={"status": Status.RESOLVED}),
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(
+        updated_at=done, first_response_at=answered, resolved_at=done
+    )

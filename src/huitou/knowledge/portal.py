@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from huitou.core.errors import DomainError, check_text
 
-from .engine import current_index
+from .engine import current_index, relevant_candidates
 from .models import FaqCategory, FaqEntry
 from .triage import triage
 
@@ -34,13 +34,14 @@ def portal_categories():
 
 
 def portal_search(query: str, *, limit: int = 5) -> list[FaqEntry]:
-    """The same engine as the bot, showing its candidates in order."""
+    """The same engine as the bot: the entries that answer the query, best first; none when
+    nothing does (the engine would hand off), however many entries are merely the nearest."""
     query = check_text((query or "").strip(), field="q", max_length=200)
     if not query:
         return []
     result = current_index().search(query, k=limit, channel=FaqEntry.Channel.PORTAL)
     visible = {entry.pk: entry for entry in portal_entries()}
-    return [visible[c.entry_id] for c in result.candidates if c.entry_id in visible]
+    return [visible[c.entry_id] for c in relevant_candidates(result) if c.entry_id in visible]
 
 
 def do_faq_vote(*, entry: FaqEntry, helpful: bool) -> None:

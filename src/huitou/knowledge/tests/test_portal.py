@@ -57,3 +57,33 @@ def test_agent_assist_offers_faq_answers_on_the_ticket_page(client, kb):
     client.force_login(UserFactory(role="agent"))
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert 'id="faq-assist"' in page and 'data-phrase="满 99 元包邮。"' in page
+
+
+@pytest.fixture
+def appliance_kb():
+    from huitou.core.demo_kb import load_demo_faq
+
+    load_demo_faq()
+
+
+@pytest.mark.parametrize("query", ["运费怎么算", "电视黑屏了", "手机怎么充值"])
+def test_an_unrelated_search_shows_no_results_and_offers_help(client, appliance_kb, query):
+    page = client.get("/help/", {"q": query}).content.decode()
+    results = page.split('id="search-results"')[1].split("</section>")[0]
+    assert "<ol>" not in results  # not the five nearest entries, however far
+    assert "没有找到相关答案" in results
+    assert 'id="still-need-help"' in results and "/help/ticket/?q=" in results
+
+
+def test_a_related_search_still_finds_its_entry(client, appliance_kb):
+    page = client.get("/help/", {"q": "空调漏水了怎么办"}).content.decode()
+    results = page.split('id="search-results"')[1].split("</section>")[0]
+    assert results.index("空调漏水怎么办？") > 0
+    assert "冰箱不制冷怎么办？" not in results and "没有找到相关答案" not in results
+
+
+def test_the_portal_logo_stays_on_the_portal(client, appliance_kb):
+    for url in ("/help/", "/help/?q=空调漏水"):
+        page = client.get(url).content.decode()
+        brand = page.split('class="brand"')[1].split(">")[0]
+        assert 'href="/help/"' in brand

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from huitou.accounts.tests.factories import UserFactory
 from huitou.core.models import AuditEntry
-from huitou.customers.models import Tier, TierChange, Transaction
+from huitou.customers.models import Tier, Transaction
 from huitou.customers.services import do_customer_update
 from huitou.customers.tests.factories import CustomerFactory
 from huitou.customers.tiers import do_tier_override, do_tier_recompute, tier_on
@@ -99,11 +99,16 @@ def test_the_demo_routes_by_the_tiers_it_shows():
     tickets = list(Ticket.objects.select_related("customer", "queue"))
     vip = [ticket for ticket in tickets if ticket.queue and ticket.queue.name == "VIP 专席"]
     assert vip, "the demo shows the VIP desk at work"
-    assert {ticket.customer.tier for ticket in vip} == {Tier.A}
-    assert all(
-        ticket.queue.name == "VIP 专席" for ticket in tickets if ticket.customer.tier == Tier.A
-    )
-    for ticket in tickets:  # the queue is what the rules give, and the history agrees
-        assert ticket.queue == queue_for(ticket), ticket.number
-        assert tier_on(customer=ticket.customer, moment=ticket.created_at) == ticket.customer.tier
-    assert not TierChange.objects.filter(source=TierChange.Source.RECOMPUTE).exists()
+    # The demo ends with the nightly jobs, whose tier recompute may move a few customers (the
+    # day's new chat visitors shift the shares): open tickets follow the new tier, closed ones
+    # stay where they were served. So each ticket sits where the rules put it for the tier
+    # its customer had when it was filed, or, if still open, for the tier they have now.
+    for ticket in tickets:
+        filed_tier = tier_on(customer=ticket.customer, moment=ticket.created_at)
+        if ticket.status in {"resolved", "closed"}:
+            if ticket.queue and ticket.queue.name == "VIP 专席":
+                assert filed_tier == Tier.A, ticket.number
+        else:
+            assert ticket.queue == queue_for(ticket), ticket.number
+        if filed_tier == ticket.customer.tier:
+            assert ticket.queue == queue_for(ticket), ticket.number
