@@ -35,6 +35,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
     Role.AGENT: _AGENT,
     Role.SUPERVISOR: {
         **_AGENT,
+        "customers": [*_AGENT["customers"], "cleanse_customers"],
         "tickets": [*_AGENT["tickets"], "assign_ticket"],
         "accounts": ["view_department", "view_user"],
         "complaints": [

@@ -19,7 +19,12 @@ from .import_jobs import do_import_job_create
 from .models import CustomerRFM, ImportJob, LossReason, TagRule
 from .personality import service_guidance
 from .qualification import qualification_strategy
-from .selectors import access_customer, customer_list
+from .selectors import (
+    access_customer,
+    check_archive_cleansing,
+    check_whole_archive,
+    customer_list,
+)
 from .services import do_customer_create, do_customer_update, do_transaction_record
 from .tagging import do_manual_tag, do_manual_tag_remove, do_tag_rule_save
 from .tiers import do_tier_override, tier_distribution
@@ -240,13 +245,13 @@ class MergeIn(Schema):
 @router.get("/cleansing/duplicates", response=list[dict])
 def cleansing_duplicates(request):
     """Groups of customer numbers that look like one customer (supervisors and admins)."""
-    check_permission(request.user, "tickets.assign_ticket")
+    check_archive_cleansing(request.user)
     return duplicate_groups()
 
 
 @router.get("/cleansing/quality", response=dict)
 def cleansing_quality(request):
-    check_permission(request.user, "tickets.assign_ticket")
+    check_archive_cleansing(request.user)
     return data_quality_report()
 
 
@@ -293,9 +298,16 @@ class ImportJobOut(Schema):
     processed_rows: int
     total_rows: int
     percent: int
-    report: dict
+    report: dict = Field(
+        description="codes for programs (encoding, errors[].field) and, beside them, labels "
+        "for people (encoding_label, errors[].field_label)"
+    )
     created_at: datetime
     finished_at: datetime | None
+
+    @staticmethod
+    def resolve_report(job: ImportJob) -> dict:
+        return job.labelled_report
 
 
 @router.post("/imports", response={201: ImportJobOut})
@@ -321,14 +333,14 @@ def imports_create(
 
 @router.get("/imports/{job_id}", response=ImportJobOut)
 def imports_get(request, job_id: int):
-    check_permission(request.user, "tickets.assign_ticket")
+    check_archive_cleansing(request.user)
     return get_object_or_404(ImportJob, pk=job_id)
 
 
 @router.get("/tiers/distribution", response=dict)
 def tiers_distribution(request, at: datetime | None = None):
     """How many customers were in each tier at `at` (default now)."""
-    check_permission(request.user, "customers.view_customer")
+    check_whole_archive(request.user)
     moment = at or timezone.now()
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
@@ -395,6 +407,7 @@ def customer_tags_remove(request, customer_id: int, name: str):
 @router.post("/{customer_id}/merge", response=dict)
 def customers_merge(request, customer_id: int, payload: MergeIn):
     """Merge customer `duplicate` into this one; with preview=true only say what would move."""
+    check_archive_cleansing(request.user)
     survivor = access_customer(user=request.user, customer_id=customer_id)
     try:
         duplicate = access_customer(user=request.user, customer_id=payload.duplicate)

@@ -106,6 +106,8 @@ class Customer(models.Model):
         verbose_name_plural = _("客户")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["tier", "stage"])]
+        # Work on the whole archive at once: duplicates, merges, bulk import and export.
+        permissions = [("cleanse_customers", _("整理客户档案（查重、合并、批量导入与导出）"))]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.number}）"
@@ -493,3 +495,20 @@ class ImportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def labelled_report(self) -> dict:
+        """The report with its labels in the reader's language: the file's encoding and
+        each bad row's column by the name a person knows (codes stay beside them)."""
+        from .importing import ENCODING_LABELS, column_label
+
+        report = dict(self.report or {})
+        if "errors" not in report:
+            return report
+        model = Customer if self.kind == self.Kind.CUSTOMERS else Transaction
+        report["encoding_label"] = str(ENCODING_LABELS.get(report.get("encoding", ""), ""))
+        report["errors"] = [
+            {**error, "field_label": column_label(model, error["field"]) if error["field"] else ""}
+            for error in report["errors"]
+        ]
+        return report

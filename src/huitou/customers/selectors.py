@@ -15,6 +15,18 @@ def _ticket_model():
     return Ticket
 
 
+def check_archive_cleansing(user) -> None:
+    """Duplicates, merges, bulk import and export work on the whole archive: supervisors."""
+    check_permission(user, "customers.cleanse_customers")
+
+
+def check_whole_archive(user) -> None:
+    """Figures over every customer (tier distribution): not for a department's handlers, who
+    see only their own cases' customers."""
+    check_permission(user, "customers.view_customer")
+    check_permission(user, "tickets.view_all_tickets")
+
+
 def visible_customers(*, user) -> QuerySet[Customer]:
     """Customers `user` may see: everyone for service staff, handlers only their cases'."""
     check_permission(user, "customers.view_customer")

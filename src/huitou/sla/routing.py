@@ -1,6 +1,7 @@
 """Routing (路由) and fair assignment: the queue by tier and skill, then round-robin or
 least-open among the members who are on duty and below their capacity [001, 003]."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
@@ -37,7 +38,8 @@ def eligible_agents(queue: Queue, ticket: Ticket, *, exclude: set[int] = frozens
     """Members who may take `ticket` now, with their open-ticket counts, in member order."""
     members = [
         member
-        for member in queue.members.filter(is_active=True).order_by("pk")
+        # A service account (the FAQ bot) put in a queue is never handed tickets.
+        for member in queue.members.filter(is_active=True, is_service_account=False).order_by("pk")
         if member.pk not in exclude
     ]
     statuses = {status.user_id: status for status in AgentStatus.objects.filter(user__in=members)}
@@ -130,6 +132,8 @@ def do_ticket_transfer(
     from huitou.tickets.services import check_assignee, check_ticket_visible
 
     check_permission(actor, "tickets.change_ticket")
+    if not actor.has_perm("tickets.assign_ticket") and ticket.assignee_id != actor.pk:
+        raise PermissionDenied(_("只能转派自己的工单，或请主管转派。"))
     reason = check_text((reason or "").strip(), field="reason", max_length=500)
     if not reason:
         raise DomainError(_("转派须说明原因。"), field="reason")
@@ -138,7 +142,7 @@ def do_ticket_transfer(
     ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
     check_ticket_visible(actor=actor, ticket=ticket)
     if not actor.has_perm("tickets.assign_ticket") and ticket.assignee_id != actor.pk:
-        raise DomainError(_("只能转派自己的工单，或请主管转派。"), field="assignee")
+        raise PermissionDenied(_("只能转派自己的工单，或请主管转派。"))
     if queue is not None and queue.tier and queue.tier != ticket.customer.tier:
         raise DomainError(
             _("队列“%(queue)s”只接收 %(tier)s 类客户的工单，该客户是 %(current)s 类。")
@@ -201,6 +205,8 @@ def do_agent_status_set(
     *, actor, user: User, on_duty: bool | None = None, capacity: int | None = None, skills=None
 ) -> AgentStatus:
     """On/off duty, capacity and skills. Agents set their own duty; supervisors anyone's."""
+    # Those who work tickets go on and off duty; QA and managers are never routed tickets.
+    check_permission(actor, "tickets.change_ticket")
     if actor.pk != user.pk or capacity is not None or skills is not None:
         check_permission(actor, "tickets.assign_ticket")
     status, _created = AgentStatus.objects.select_for_update().get_or_create(user=user)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from huitou.core.errors import DomainError
 from huitou.tickets.selectors import access_ticket
+from huitou.tickets.views import render_ticket_page
 
 from .forms import ReportForm, TransferForm
 from .models import AgentStatus, Queue
@@ -83,8 +84,10 @@ def ticket_transfer_view(request, ticket_id: int):
             do_ticket_transfer(actor=request.user, ticket=ticket, **form.cleaned_data)
         except DomainError as error:
             messages.error(request, error.message)
-        except PermissionDenied:
-            messages.error(request, _("您没有执行此操作的权限。"))
+        except PermissionDenied as denied:
+            # The ticket page again with the reason, answering 403 as the API does.
+            messages.error(request, str(denied) or _("您没有执行此操作的权限。"))
+            return render_ticket_page(request, ticket, status=403)
         else:
             messages.success(request, _("工单已转派。"))
     else:

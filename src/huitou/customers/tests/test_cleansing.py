@@ -2,6 +2,7 @@ import io
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -26,12 +27,23 @@ def agent(db):
     return UserFactory(role="agent")
 
 
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(role="supervisor")  # merging is archive cleansing: supervisors
+
+
 @pytest.mark.django_db
 def test_phone_numbers_written_differently_are_one_customer(agent):
     first = do_customer_create(actor=agent, name="王芳", phone="+86 138-0013-8000")
     second = do_customer_create(actor=agent, name="王小姐", phone="13800138000")
     do_customer_create(actor=agent, name="李雷", phone="13900000000")
-    assert duplicate_groups() == [{"numbers": [first.number, second.number], "reasons": ["phone"]}]
+    assert duplicate_groups() == [
+        {
+            "numbers": [first.number, second.number],
+            "reasons": ["phone"],
+            "reason_labels": ["电话相同"],
+        }
+    ]
 
 
 @pytest.mark.django_db
@@ -73,7 +85,7 @@ def test_quality_report_finds_invalid_and_incomplete_records():
 
 
 @pytest.mark.django_db
-def test_merge_keeps_every_related_record(agent):
+def test_merge_keeps_every_related_record(agent, supervisor):
     survivor = CustomerFactory(name="王芳", phone="13800138000", email="")
     duplicate = CustomerFactory(name="王小姐", phone="13800138000", email="wf@example.com")
     tickets = TicketFactory.create_batch(2, customer=duplicate)
@@ -89,7 +101,7 @@ def test_merge_keeps_every_related_record(agent):
     assert preview["filled_fields"] == {"email": "wf@example.com"}
     assert Customer.objects.get(pk=duplicate.pk).merged_into is None  # preview changed nothing
 
-    do_customer_merge(actor=agent, survivor=survivor, duplicate=duplicate)
+    do_customer_merge(actor=supervisor, survivor=survivor, duplicate=duplicate)
     survivor.refresh_from_db()
     duplicate.refresh_from_db()
     assert set(survivor.tickets.all()) == set(tickets)
@@ -105,19 +117,19 @@ def test_merge_keeps_every_related_record(agent):
 
 
 @pytest.mark.django_db
-def test_merge_into_itself_or_twice_is_refused(agent):
+def test_merge_into_itself_or_twice_is_refused(agent, supervisor):
     survivor, duplicate = CustomerFactory(), CustomerFactory()
     with pytest.raises(DomainError):
-        do_customer_merge(actor=agent, survivor=survivor, duplicate=survivor)
-    do_customer_merge(actor=agent, survivor=survivor, duplicate=duplicate)
+        do_customer_merge(actor=supervisor, survivor=survivor, duplicate=survivor)
+    do_customer_merge(actor=supervisor, survivor=survivor, duplicate=duplicate)
     with pytest.raises(DomainError):
-        do_customer_merge(actor=agent, survivor=survivor, duplicate=duplicate)
+        do_customer_merge(actor=supervisor, survivor=survivor, duplicate=duplicate)
 
 
 @pytest.mark.django_db
-def test_merged_duplicates_disappear_from_lists(api_as, agent):
+def test_merged_duplicates_disappear_from_lists(api_as, agent, supervisor):
     survivor, duplicate = CustomerFactory(), CustomerFactory()
-    do_customer_merge(actor=agent, survivor=survivor, duplicate=duplicate)
+    do_customer_merge(actor=supervisor, survivor=survivor, duplicate=duplicate)
     api = api_as(agent)
     assert [c["id"] for c in api.get("customers").json()["items"]] == [survivor.pk]
     assert api.get(f"customers/{duplicate.pk}").status_code == 404
@@ -131,7 +143,13 @@ def test_merge_through_the_api_with_preview(api_as):
     duplicate = CustomerFactory(phone="13800138000")
     TicketFactory(customer=duplicate)
     groups = api.get("customers/cleansing/duplicates").json()
-    assert groups == [{"numbers": [survivor.number, duplicate.number], "reasons": ["phone"]}]
+    assert groups == [
+        {
+            "numbers": [survivor.number, duplicate.number],
+            "reasons": ["phone"],  # codes for programs, labels for people
+            "reason_labels": ["电话相同"],
+        }
+    ]
     preview = api.post(
         f"customers/{survivor.pk}/merge", {"duplicate": duplicate.pk, "preview": True}
     )
@@ -172,3 +190,16 @@ def test_agents_cannot_open_the_cleansing_page(client):
 
     client.force_login(UserFactory(role="agent"))
     assert client.get(reverse("customers:cleansing")).status_code == 403
+
+
+def test_an_agent_may_not_merge_customers_through_the_ui_or_the_api(api_as, agent, client):
+    survivor, duplicate = CustomerFactory(), CustomerFactory()
+    refused = api_as(agent).post(f"customers/{survivor.pk}/merge", {"duplicate": duplicate.pk})
+    assert refused.status_code == 403
+    client.force_login(agent)
+    page = client.post(f"/customers/{survivor.pk}/merge/{duplicate.pk}/")
+    assert page.status_code == 403
+    with pytest.raises(PermissionDenied):
+        do_customer_merge(actor=agent, survivor=survivor, duplicate=duplicate)
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into is None

@@ -241,7 +241,7 @@ def test_agent_form_offers_only_themselves_and_refusals_are_form_errors(agent_cl
         reverse("tickets:update", args=[ticket.pk]),
         {"status": "new", "priority": "normal", "assignee": agent_client.user.pk},
     )
-    assert response.status_code == 422
+    assert response.status_code == 403  # as in the API, with the reason in the form
     assert "请联系主管改派" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.assignee == colleague

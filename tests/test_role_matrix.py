@@ -1,0 +1,708 @@
+"""Every API operation and every UI view, tried as every role: the UI and the API refuse the same
+people, and nobody may do what the role table (README, "Roles") says they may not.
+
+Each operation names the *action* it performs; ACTIONS says which roles may perform each action.
+A request is "allowed" when the answer is neither 401/403/404 nor a redirect to a login page;
+payloads are valid, so a refusal can only come from a permission rule. Every request runs in a
+savepoint that is rolled back, so all roles meet the same records in the same state.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from huitou.accounts.models import Department
+from huitou.accounts.services import do_token_create
+from huitou.accounts.tests.factories import UserFactory
+from huitou.complaints.forms import ClassificationForm
+from huitou.complaints.models import Complaint, CrisisAlert
+from huitou.complaints.services import do_complaint_dispatch
+from huitou.config.api import api
+from huitou.core.notifications import do_notify
+from huitou.customers.models import ImportJob
+from huitou.customers.services import do_customer_create, do_transaction_record
+from huitou.customers.tagging import do_manual_tag
+from huitou.knowledge.services import do_faq_save
+from huitou.tickets.services import do_ticket_create
+
+ROLES = ["agent", "supervisor", "qa", "manager", "handler", "admin"]
+
+ALL = frozenset(ROLES)
+WHOLE_ARCHIVE = ALL - {"handler"}  # handlers see only their department's tickets and customers
+DESK = frozenset({"agent", "supervisor", "admin"})  # the service centre's desk work
+SUPERVISION = frozenset({"supervisor", "admin"})
+ANALYSIS = frozenset({"supervisor", "manager", "qa", "admin"})
+ADMIN = frozenset({"admin"})
+
+# The role table, as actions. README "Roles" is the prose of this table.
+ACTIONS: dict[str, frozenset[str]] = {
+    "public": ALL,
+    "me": ALL,
+    "departments.view": ALL,
+    "departments.create": ADMIN,
+    "users.view": ANALYSIS,
+    "users.create": ADMIN,
+    "customers.list": ALL,
+    "customers.view": ALL,
+    "customers.create": DESK,
+    "customers.change": DESK,
+    "customers.analysis": WHOLE_ARCHIVE,
+    "customers.export": SUPERVISION,
+    "customers.cleanse": SUPERVISION,
+    "customers.merge": SUPERVISION,
+    "customers.import": SUPERVISION,
+    "customers.tag_rules.view": ALL,
+    "customers.tag_rules.change": ADMIN,
+    "tickets.list": ALL,
+    "tickets.view": ALL,
+    "tickets.create": DESK,
+    "tickets.change": DESK | {"handler"},
+    "tickets.note": ALL - {"manager"},
+    "tickets.reply": DESK | {"handler"},
+    # The assignee (here the agent) or a supervisor.
+    "tickets.transfer": DESK,
+    "complaints.list": ALL,
+    "complaints.view": ALL,
+    "complaints.classify": DESK,
+    "complaints.handle": DESK,
+    "complaints.process": SUPERVISION | {"handler"},
+    # The department that put things right records it too.
+    "complaints.recovery": DESK | {"handler"},
+    "complaints.score": frozenset({"qa", "admin"}),
+    "complaints.analysis": ANALYSIS,
+    "complaints.callbacks": ALL,
+    "complaints.alerts": ANALYSIS,
+    "complaints.acknowledge": frozenset({"supervisor", "manager", "admin"}),
+    "phrases.check": ALL - {"manager"},
+    "notifications": ALL,
+    "sla.view": ALL,
+    "sla.configure": ADMIN,
+    "sla.report": ANALYSIS,
+    # The agent's own status (the world's target user is the agent), or a supervisor.
+    "sla.agent_status": DESK,
+    "sla.duty": DESK | {"handler"},
+    "kb.analytics": ANALYSIS,
+    "admin_site": ADMIN,
+}
+
+
+@dataclass
+class World:
+    users: dict
+    department: Department
+    centre: Department
+    other_department: Department
+    customer: object
+    duplicate: object
+    ticket: object
+    complaint: Complaint
+    alert: CrisisAlert
+    job: ImportJob
+    notifications: dict
+    faq: object
+
+
+@pytest.fixture
+def world(db, settings, tmp_path):
+    settings.HUEY = {**settings.HUEY, "immediate": True}
+    centre, _ = Department.objects.get_or_create(name="客服中心")
+    department, _ = Department.objects.get_or_create(name="售后服务部")
+    other, _ = Department.objects.get_or_create(name="销售部")
+    users = {
+        role: UserFactory(
+            username=f"matrix_{role}",
+            role=role,
+            department=department if role == "handler" else centre,
+        )
+        for role in ROLES
+    }
+    agent = users["agent"]
+    customer = do_customer_create(actor=agent, name="周建国", phone="13512345678", gender="male")
+    duplicate = do_customer_create(actor=agent, name="周建国", phone="13512345679")
+    do_transaction_record(
+        actor=agent,
+        customer=customer,
+        occurred_at=timezone.now() - timedelta(days=3),
+        product="冰箱",
+        amount="3999.00",
+    )
+    do_manual_tag(actor=agent, customer=customer, name="老客户")
+    ticket = do_ticket_create(
+        actor=agent,
+        customer=customer,
+        channel="phone",
+        type="consultation",
+        subject="冰箱保修期多久",
+        description="客户来电咨询。",
+        department=department,
+        assignee=agent,
+    )
+    complaint_ticket = do_ticket_create(
+        actor=agent,
+        customer=customer,
+        channel="phone",
+        type="complaint",
+        subject="冰箱安装后漏水",
+        description="装好第二天就漏水。",
+    )
+    complaint = Complaint.objects.get(pk=complaint_ticket.pk)
+    do_complaint_dispatch(actor=agent, complaint=complaint, department=department, note="请处理")
+    alert = CrisisAlert.objects.create(
+        kind="negative_publicity", window_start=timezone.now() - timedelta(hours=1)
+    )
+    alert.complaints.add(complaint)
+    stored = tmp_path / "customers.csv"
+    stored.write_text("name,phone\n李娜,13600000000\n", encoding="utf-8")
+    job = ImportJob.objects.create(
+        kind="customers", file_name="customers.csv", stored_path=str(stored), created_by=agent
+    )
+    notifications = {
+        role: do_notify(recipients=[user], kind="test", title="提醒")[0]
+        for role, user in users.items()
+    }
+    return World(
+        users=users,
+        department=department,
+        centre=centre,
+        other_department=other,
+        customer=customer,
+        duplicate=duplicate,
+        ticket=ticket,
+        complaint=complaint,
+        alert=alert,
+        job=job,
+        notifications=notifications,
+        faq=do_faq_save(
+            actor=None,
+            category="安装",
+            question="空调漏水怎么办",
+            answer="请关机断电，联系售后上门检查排水管。",
+            similar=["空调滴水"],
+        )[0],
+    )
+
+
+# --- the API -----------------------------------------------------------------------------------
+
+
+def api_operations(w: World, role: str) -> dict[str, tuple[str, str, dict | None]]:
+    """'METHOD path template' → (action, concrete path, JSON body)."""
+    c, t, k = w.customer.pk, w.ticket.pk, w.complaint.pk
+    target = w.users["agent"].pk
+    return {
+        "GET /api/v1/departments": ("departments.view", "/api/v1/departments", None),
+        "POST /api/v1/departments": (
+            "departments.create",
+            "/api/v1/departments",
+            {"name": "质量部"},
+        ),
+        "GET /api/v1/users": ("users.view", "/api/v1/users", None),
+        "POST /api/v1/users": (
+            "users.create",
+            "/api/v1/users",
+            {"username": "newagent", "password": "Zx9!long-enough-pass", "role": "agent"},
+        ),
+        "GET /api/v1/me": ("me", "/api/v1/me", None),
+        "GET /api/v1/customers": ("customers.list", "/api/v1/customers", None),
+        "POST /api/v1/customers": (
+            "customers.create",
+            "/api/v1/customers",
+            {"name": "王芳", "phone": "13700000000"},
+        ),
+        "GET /api/v1/customers/cleansing/duplicates": (
+            "customers.cleanse",
+            "/api/v1/customers/cleansing/duplicates",
+            None,
+        ),
+        "GET /api/v1/customers/cleansing/quality": (
+            "customers.cleanse",
+            "/api/v1/customers/cleansing/quality",
+            None,
+        ),
+        "GET /api/v1/customers/tag-rules": (
+            "customers.tag_rules.view",
+            "/api/v1/customers/tag-rules",
+            None,
+        ),
+        "POST /api/v1/customers/tag-rules": (
+            "customers.tag_rules.change",
+            "/api/v1/customers/tag-rules",
+            {"name": "北京客户", "conditions": [{"field": "city", "op": "eq", "value": "北京"}]},
+        ),
+        "POST /api/v1/customers/imports": ("customers.import", "/api/v1/customers/imports", None),
+        "GET /api/v1/customers/imports/{job_id}": (
+            "customers.import",
+            f"/api/v1/customers/imports/{w.job.pk}",
+            None,
+        ),
+        "GET /api/v1/customers/tiers/distribution": (
+            "customers.analysis",
+            "/api/v1/customers/tiers/distribution",
+            None,
+        ),
+        "GET /api/v1/customers/loss-reasons": (
+            "customers.view",
+            "/api/v1/customers/loss-reasons",
+            None,
+        ),
+        "GET /api/v1/customers/{customer_id}": ("customers.view", f"/api/v1/customers/{c}", None),
+        "PATCH /api/v1/customers/{customer_id}": (
+            "customers.change",
+            f"/api/v1/customers/{c}",
+            {"city": "杭州"},
+        ),
+        "GET /api/v1/customers/{customer_id}/transactions": (
+            "customers.view",
+            f"/api/v1/customers/{c}/transactions",
+            None,
+        ),
+        "POST /api/v1/customers/{customer_id}/transactions": (
+            "customers.change",
+            f"/api/v1/customers/{c}/transactions",
+            {"occurred_at": timezone.now().isoformat(), "product": "空调", "amount": "2999.00"},
+        ),
+        "POST /api/v1/customers/{customer_id}/tags": (
+            "customers.change",
+            f"/api/v1/customers/{c}/tags",
+            {"name": "重点关注"},
+        ),
+        "DELETE /api/v1/customers/{customer_id}/tags/{name}": (
+            "customers.change",
+            f"/api/v1/customers/{c}/tags/老客户",
+            None,
+        ),
+        "POST /api/v1/customers/{customer_id}/merge": (
+            "customers.merge",
+            f"/api/v1/customers/{c}/merge",
+            {"duplicate": w.duplicate.pk},
+        ),
+        "POST /api/v1/customers/{customer_id}/tier-override": (
+            "customers.change",
+            f"/api/v1/customers/{c}/tier-override",
+            {
+                "tier": "A",
+                "reason": "重点合作客户",
+                "expires_at": (timezone.now() + timedelta(days=30)).isoformat(),
+            },
+        ),
+        "GET /api/v1/tickets": ("tickets.list", "/api/v1/tickets", None),
+        "POST /api/v1/tickets": (
+            "tickets.create",
+            "/api/v1/tickets",
+            {"customer": c, "channel": "phone", "type": "consultation", "subject": "咨询"},
+        ),
+        "GET /api/v1/tickets/{ticket_id}": ("tickets.view", f"/api/v1/tickets/{t}", None),
+        "PATCH /api/v1/tickets/{ticket_id}": (
+            "tickets.change",
+            f"/api/v1/tickets/{t}",
+            {"status": "pending"},
+        ),
+        "GET /api/v1/tickets/{ticket_id}/messages": (
+            "tickets.view",
+            f"/api/v1/tickets/{t}/messages",
+            None,
+        ),
+        "POST /api/v1/tickets/{ticket_id}/messages": (
+            "tickets.note",
+            f"/api/v1/tickets/{t}/messages",
+            {"body": "内部备注：已联系安装师傅。", "public": False},
+        ),
+        "POST /api/v1/tickets/{ticket_id}/transfer": (
+            "tickets.transfer",
+            f"/api/v1/tickets/{t}/transfer",
+            {"reason": "客户要求换人", "assignee": w.users["supervisor"].pk},
+        ),
+        "GET /api/v1/complaints": ("complaints.list", "/api/v1/complaints", None),
+        "GET /api/v1/complaints/analysis": (
+            "complaints.analysis",
+            "/api/v1/complaints/analysis",
+            None,
+        ),
+        "GET /api/v1/complaints/qa": ("complaints.analysis", "/api/v1/complaints/qa", None),
+        "GET /api/v1/complaints/callbacks": (
+            "complaints.callbacks",
+            "/api/v1/complaints/callbacks",
+            None,
+        ),
+        "GET /api/v1/complaints/alerts": ("complaints.alerts", "/api/v1/complaints/alerts", None),
+        "POST /api/v1/complaints/alerts/{alert_id}/acknowledge": (
+            "complaints.acknowledge",
+            f"/api/v1/complaints/alerts/{w.alert.pk}/acknowledge",
+            {"note": "已安排公关"},
+        ),
+        "GET /api/v1/complaints/{ticket_id}": (
+            "complaints.view",
+            f"/api/v1/complaints/{k}",
+            None,
+        ),
+        "PATCH /api/v1/complaints/{ticket_id}": (
+            "complaints.classify",
+            f"/api/v1/complaints/{k}",
+            {"product": "冰箱"},
+        ),
+        "POST /api/v1/complaints/{ticket_id}/answer": (
+            "complaints.handle",
+            f"/api/v1/complaints/{k}/answer",
+            {"body": "您好，我们马上安排。"},
+        ),
+        "POST /api/v1/complaints/{ticket_id}/dispatch": (
+            "complaints.handle",
+            f"/api/v1/complaints/{k}/dispatch",
+            {"department": w.other_department.pk, "note": "改派：属销售问题"},
+        ),
+        "POST /api/v1/complaints/{ticket_id}/accept": (
+            "complaints.process",
+            f"/api/v1/complaints/{k}/accept",
+            {},
+        ),
+        "POST /api/v1/complaints/{ticket_id}/result": (
+            "complaints.process",
+            f"/api/v1/complaints/{k}/result",
+            {"result": "已上门更换水管。"},
+        ),
+        "POST /api/v1/complaints/{ticket_id}/reply": (
+            "complaints.handle",
+            f"/api/v1/complaints/{k}/reply",
+            {"body": "您好，师傅已上门处理。"},
+        ),
+        "POST /api/v1/complaints/{ticket_id}/callback": (
+            "complaints.handle",
+            f"/api/v1/complaints/{k}/callback",
+            {"satisfaction": 5, "reached": True},
+        ),
+        "POST /api/v1/complaints/{ticket_id}/reopen": (
+            "complaints.handle",
+            f"/api/v1/complaints/{k}/reopen",
+            {"reason": "客户仍不满意"},
+        ),
+        "POST /api/v1/complaints/{ticket_id}/recoveries": (
+            "complaints.recovery",
+            f"/api/v1/complaints/{k}/recoveries",
+            {"kind": "apology", "description": "致歉"},
+        ),
+        "PUT /api/v1/complaints/{ticket_id}/score": (
+            "complaints.score",
+            f"/api/v1/complaints/{k}/score",
+            {
+                "right_department": 30,
+                "clear_description": 20,
+                "due_time_met": 25,
+                "reply_quality": 15,
+            },
+        ),
+        "POST /api/v1/phrases/check": (
+            "phrases.check",
+            "/api/v1/phrases/check",
+            {"text": "这是公司规定"},
+        ),
+        "GET /api/v1/phrases/standard": (
+            "tickets.view",
+            f"/api/v1/phrases/standard?ticket={t}",
+            None,
+        ),
+        "GET /api/v1/notifications": ("notifications", "/api/v1/notifications", None),
+        "POST /api/v1/notifications/read": ("notifications", "/api/v1/notifications/read", {}),
+        "POST /api/v1/notifications/{notification_id}/read": (
+            "notifications",
+            f"/api/v1/notifications/{w.notifications[role].pk}/read",
+            {},
+        ),
+        "GET /api/v1/sla/calendars": ("sla.view", "/api/v1/sla/calendars", None),
+        "POST /api/v1/sla/calendars": (
+            "sla.configure",
+            "/api/v1/sla/calendars",
+            {"name": "门店", "hours": {"mon": [["09:00", "18:00"]]}},
+        ),
+        "GET /api/v1/sla/policies": ("sla.view", "/api/v1/sla/policies", None),
+        "POST /api/v1/sla/policies": (
+            "sla.configure",
+            "/api/v1/sla/policies",
+            {
+                "name": "门店标准",
+                "calendar": "热线 7×24",
+                "first_response_minutes": 60,
+                "resolution_minutes": 600,
+            },
+        ),
+        "GET /api/v1/sla/preview": ("sla.view", "/api/v1/sla/preview?tier=A", None),
+        "GET /api/v1/sla/report": ("sla.report", "/api/v1/sla/report", None),
+        "GET /api/v1/sla/breaches": ("sla.report", "/api/v1/sla/breaches", None),
+        "GET /api/v1/sla/queues": ("sla.view", "/api/v1/sla/queues", None),
+        "PATCH /api/v1/sla/agents/{user_id}": (
+            "sla.agent_status",
+            f"/api/v1/sla/agents/{target}",
+            {"on_duty": False},
+        ),
+        "GET /api/v1/sla/agents/{user_id}": ("sla.view", f"/api/v1/sla/agents/{target}", None),
+        "POST /api/v1/bot/ask": ("public", "/api/v1/bot/ask", {"question": "空调漏水怎么办"}),
+    }
+
+
+def api_call(client: Client, headers: dict, key: str, path: str, body):
+    method = key.split(" ", 1)[0].lower()
+    if key == "POST /api/v1/customers/imports":
+        upload = SimpleUploadedFile(
+            "customers.csv", "name,phone\n李娜,13600000001\n".encode(), content_type="text/csv"
+        )
+        return client.post(path, {"kind": "customers", "file": upload}, headers=headers)
+    if body is None:
+        return getattr(client, method)(path, headers=headers)
+    return getattr(client, method)(
+        path, data=body, content_type="application/json", headers=headers
+    )
+
+
+def allowed(response) -> bool:
+    if response.status_code in (401, 403, 404):
+        return False
+    return not (response.status_code == 302 and "/login/" in response.get("Location", ""))
+
+
+def in_rollback(call):
+    """Run `call` in a savepoint that is always rolled back, and return what it returned."""
+    with transaction.atomic():
+        result = call()
+        transaction.set_rollback(True)
+    return result
+
+
+# --- the UI -------------------------------------------------------------------------------------
+
+# URL patterns outside the staff UI: the API (walked above), the admin site (one entry below
+# stands for it), the language switch, the login pages and the health check.
+NOT_UI = {"api", "admin", "set_language", "login", "logout", "healthz"}
+
+
+def ui_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace in NOT_UI or pattern.app_name in NOT_UI:
+                    continue
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name and pattern.name not in NOT_UI:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def classification(w: World) -> dict:
+    """The classification form as the page fills it, with the product changed."""
+    initial = ClassificationForm(instance=w.complaint).initial
+    data = {name: value for name, value in initial.items() if value not in (None, "")}
+    data["solution_accepted"] = "unknown"
+    return {**data, "product": "冰箱"}
+
+
+def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
+    """URL name → [(action, method, path, form data)]."""
+    c, d, t, k = w.customer.pk, w.duplicate.pk, w.ticket.pk, w.complaint.pk
+    return {
+        "tickets:inbox": [("tickets.list", "get", "/tickets/", None)],
+        "tickets:new_phone": [
+            ("tickets.create", "get", "/tickets/new/phone/", None),
+            (
+                "tickets.create",
+                "post",
+                "/tickets/new/phone/",
+                {
+                    "phone": "13512345678",
+                    "customer_id": c,
+                    "customer_name": "周建国",
+                    "customer_kind": "individual",
+                    "type": "consultation",
+                    "priority": "normal",
+                    "subject": "咨询保修",
+                    "description": "来电咨询",
+                },
+            ),
+        ],
+        "tickets:customer_lookup": [
+            ("tickets.create", "get", "/tickets/new/phone/lookup/?phone=13512345678", None)
+        ],
+        "tickets:phrase_check": [
+            ("phrases.check", "post", "/tickets/phrases/check/", {"body": "这是公司规定"})
+        ],
+        "tickets:detail": [("tickets.view", "get", f"/tickets/{t}/", None)],
+        "tickets:reply": [
+            ("tickets.note", "post", f"/tickets/{t}/reply/", {"body": "内部备注"}),
+            (
+                "tickets.reply",
+                "post",
+                f"/tickets/{t}/reply/",
+                {"body": "您好，已为您处理。", "public": "on"},
+            ),
+        ],
+        "tickets:update": [
+            (
+                "tickets.change",
+                "post",
+                f"/tickets/{t}/update/",
+                {"status": "pending", "priority": "normal", "assignee": w.users["agent"].pk},
+            )
+        ],
+        "customers:list": [("customers.list", "get", "/customers/", None)],
+        "customers:export": [("customers.export", "get", "/customers/export.csv", None)],
+        "customers:tiers": [("customers.analysis", "get", "/customers/tiers/", None)],
+        "customers:imports": [
+            ("customers.import", "get", "/customers/imports/", None),
+        ],
+        "customers:import_job": [
+            ("customers.import", "get", f"/customers/imports/{w.job.pk}/", None)
+        ],
+        "customers:cleansing": [("customers.cleanse", "get", "/customers/cleansing/", None)],
+        "customers:merge": [
+            ("customers.merge", "get", f"/customers/{c}/merge/{d}/", None),
+            ("customers.merge", "post", f"/customers/{c}/merge/{d}/", {}),
+        ],
+        "customers:detail": [("customers.view", "get", f"/customers/{c}/", None)],
+        "customers:edit": [("customers.change", "get", f"/customers/{c}/edit/", None)],
+        "customers:win_back": [
+            (
+                "customers.change",
+                "post",
+                f"/customers/{c}/win-backs/",
+                {"outcome": "interested", "note": "电话回访"},
+            )
+        ],
+        "complaints:list": [("complaints.list", "get", "/complaints/", None)],
+        "complaints:callbacks": [("complaints.callbacks", "get", "/complaints/callbacks/", None)],
+        "complaints:alerts": [
+            ("complaints.alerts", "get", "/complaints/alerts/", None),
+            (
+                "complaints.acknowledge",
+                "post",
+                "/complaints/alerts/",
+                {"alert": str(w.alert.pk), "note": "已处理"},
+            ),
+        ],
+        "complaints:analysis": [("complaints.analysis", "get", "/complaints/analysis/", None)],
+        "complaints:qa": [("complaints.analysis", "get", "/complaints/qa/", None)],
+        "complaints:action": [
+            ("complaints.handle", "post", f"/complaints/{k}/answer/", {"body": "您好，马上处理"}),
+            (
+                "complaints.handle",
+                "post",
+                f"/complaints/{k}/dispatch/",
+                {"department": w.other_department.pk, "note": "改派：属销售问题"},
+            ),
+            ("complaints.process", "post", f"/complaints/{k}/accept/", {}),
+            ("complaints.process", "post", f"/complaints/{k}/result/", {"result": "已上门更换"}),
+            ("complaints.handle", "post", f"/complaints/{k}/reopen/", {"reason": "客户不满意"}),
+            (
+                "complaints.recovery",
+                "post",
+                f"/complaints/{k}/recovery/",
+                {"kind": "apology", "amount": "0", "description": "致歉"},
+            ),
+            (
+                "complaints.score",
+                "post",
+                f"/complaints/{k}/score/",
+                {
+                    "right_department": 30,
+                    "clear_description": 20,
+                    "due_time_met": 25,
+                    "reply_quality": 15,
+                },
+            ),
+            ("complaints.classify", "post", f"/complaints/{k}/classify/", classification(w)),
+        ],
+        "sla:overview": [
+            ("sla.report", "get", "/sla/", None),
+            ("sla.duty", "post", "/sla/", {"on_duty": "1"}),
+        ],
+        "sla:duty": [("sla.duty", "post", "/sla/duty/", {"on_duty": "1"})],
+        "sla:transfer": [
+            (
+                "tickets.transfer",
+                "post",
+                f"/sla/transfer/{t}/",
+                {"reason": "客户要求换人", "assignee": w.users["supervisor"].pk},
+            )
+        ],
+        "help:home": [("public", "get", "/help/", None)],
+        "help:entry": [("public", "get", f"/help/faq/{w.faq.pk}/", None)],
+        "help:vote": [("public", "post", f"/help/faq/{w.faq.pk}/vote/", {"helpful": "1"})],
+        "help:ticket": [("public", "get", "/help/ticket/", None)],
+        "kb:analytics": [("kb.analytics", "get", "/kb/analytics/", None)],
+        "notifications": [("notifications", "get", "/notifications/", None)],
+        "admin_site": [("admin_site", "get", "/admin/", None)],
+    }
+
+
+def test_every_api_operation_and_ui_view_is_in_the_matrix(world):
+    schema = api.get_openapi_schema()
+    operations = {f"{m.upper()} {p}" for p, ops in schema["paths"].items() for m in ops}
+    listed = set(api_operations(world, "agent"))
+    assert operations - listed == set(), "API operations missing from the role matrix"
+    assert listed - operations == set(), "role matrix names API operations that do not exist"
+    views = set(ui_views(world))
+    missing_ui = ui_names() - views
+    assert missing_ui == set(), "UI views missing from the role matrix"
+    used = {action for rows in ui_views(world).values() for action, *_ in rows}
+    used |= {row[0] for row in api_operations(world, "agent").values()}
+    assert used <= set(ACTIONS)
+
+
+def observe(world) -> tuple[dict, dict, list[str]]:
+    """(action → roles the API allowed, action → roles the UI allowed, problems)."""
+    api_allowed: dict[str, set] = {}
+    ui_allowed: dict[str, set] = {}
+    problems: list[str] = []
+    for role in ROLES:
+        user = world.users[role]
+        _token, raw = do_token_create(user=user)
+        headers = {"Authorization": f"Bearer {raw}"}
+        api_client = Client(raise_request_exception=False)
+        for key, (action, path, body) in api_operations(world, role).items():
+            response = in_rollback(lambda: api_call(api_client, headers, key, path, body))  # noqa: B023
+            if response.status_code >= 500:
+                problems.append(f"API {key} as {role}: {response.status_code}")
+            if allowed(response):
+                api_allowed.setdefault(action, set()).add(role)
+            expected = role in ACTIONS[action]
+            if allowed(response) != expected:
+                problems.append(
+                    f"API {key} as {role}: {response.status_code}, "
+                    f"but the role table says {'allowed' if expected else 'refused'}"
+                )
+        ui_client = Client(raise_request_exception=False)
+        ui_client.force_login(user)
+        for name, rows in ui_views(world).items():
+            for action, method, path, data in rows:
+                response = in_rollback(
+                    lambda: getattr(ui_client, method)(path, data or {})  # noqa: B023
+                )
+                if response.status_code >= 500:
+                    problems.append(f"UI {name} {method} {path} as {role}: 5xx")
+                if allowed(response):
+                    ui_allowed.setdefault(action, set()).add(role)
+                expected = role in ACTIONS[action]
+                if allowed(response) != expected:
+                    problems.append(
+                        f"UI {name} {method.upper()} {path} as {role}: {response.status_code}, "
+                        f"but the role table says {'allowed' if expected else 'refused'}"
+                    )
+    return api_allowed, ui_allowed, problems
+
+
+def test_ui_and_api_refuse_the_same_roles_as_the_role_table(world):
+    api_allowed, ui_allowed, problems = observe(world)
+    for action in sorted(set(api_allowed) | set(ui_allowed)):
+        both = action in api_allowed and action in ui_allowed
+        if both and api_allowed[action] != ui_allowed[action]:
+            problems.append(
+                f"{action}: the API allows {sorted(api_allowed[action])}, "
+                f"the UI allows {sorted(ui_allowed[action])}"
+            )
+    assert problems == [], "\n".join(problems)
