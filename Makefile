@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 VENDOR := src/huitou/static/vendor
 HUITOU := $(BIN)/huitou
 
-.PHONY: run test install assets messages lint format bench lock browser clean
+.PHONY: run test install assets messages po lint format bench lock browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ install: $(STAMP) assets messages
 
 assets: $(VENDOR)/.built
 
+# From the top folder, so settings put var/ here and nowhere inside the package.
 messages: $(STAMP)
-	cd src/huitou && ../../$(HUITOU) compilemessages -v 0
+	$(HUITOU) compilemessages -v 0 --ignore=.venv --ignore=node_modules --ignore=var
+
+# Re-extract the English catalogue after changing UI strings.
+po: $(STAMP)
+	cd src/huitou && HUITOU_VAR_DIR=$(CURDIR)/var ../../$(HUITOU) makemessages -l en --no-obsolete
 
 run: install
 	mkdir -p var
