@@ -654,6 +654,20 @@ def test_every_api_operation_and_ui_view_is_in_the_matrix(world):
     assert used <= set(ACTIONS)
 
 
+def judge(label: str, role: str, action: str, response, seen: dict, problems: list) -> None:
+    """Record who was let through, and what disagrees with the role table."""
+    if response.status_code >= 500:
+        problems.append(f"{label} as {role}: {response.status_code}")
+    if allowed(response):
+        seen.setdefault(action, set()).add(role)
+    expected = role in ACTIONS[action]
+    if allowed(response) != expected:
+        problems.append(
+            f"{label} as {role}: {response.status_code}, "
+            f"but the role table says {'allowed' if expected else 'refused'}"
+        )
+
+
 def observe(world) -> tuple[dict, dict, list[str]]:
     """(action → roles the API allowed, action → roles the UI allowed, problems)."""
     api_allowed: dict[str, set] = {}
@@ -666,16 +680,7 @@ def observe(world) -> tuple[dict, dict, list[str]]:
         api_client = Client(raise_request_exception=False)
         for key, (action, path, body) in api_operations(world, role).items():
             response = in_rollback(lambda: api_call(api_client, headers, key, path, body))  # noqa: B023
-            if response.status_code >= 500:
-                problems.append(f"API {key} as {role}: {response.status_code}")
-            if allowed(response):
-                api_allowed.setdefault(action, set()).add(role)
-            expected = role in ACTIONS[action]
-            if allowed(response) != expected:
-                problems.append(
-                    f"API {key} as {role}: {response.status_code}, "
-                    f"but the role table says {'allowed' if expected else 'refused'}"
-                )
+            judge(f"API {key}", role, action, response, api_allowed, problems)
         ui_client = Client(raise_request_exception=False)
         ui_client.force_login(user)
         for name, rows in ui_views(world).items():
@@ -683,16 +688,8 @@ def observe(world) -> tuple[dict, dict, list[str]]:
                 response = in_rollback(
                     lambda: getattr(ui_client, method)(path, data or {})  # noqa: B023
                 )
-                if response.status_code >= 500:
-                    problems.append(f"UI {name} {method} {path} as {role}: 5xx")
-                if allowed(response):
-                    ui_allowed.setdefault(action, set()).add(role)
-                expected = role in ACTIONS[action]
-                if allowed(response) != expected:
-                    problems.append(
-                        f"UI {name} {method.upper()} {path} as {role}: {response.status_code}, "
-                        f"but the role table says {'allowed' if expected else 'refused'}"
-                    )
+                label = f"UI {name} {method.upper()} {path}"
+                judge(label, role, action, response, ui_allowed, problems)
     return api_allowed, ui_allowed, problems
 
 
