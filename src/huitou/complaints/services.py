@@ -573,7 +573,14 @@ def do_recovery_add(
         description=check_text((description or "").strip(), field="description", max_length=500),
         actor=actor,
     )
-    do_audit_record(obj=complaint, actor=actor, action="recovery", field="kind", new=recovery.kind)
+    # Named after the relation, so the history reads 服务补救: 道歉 rather than a field code.
+    do_audit_record(
+        obj=complaint,
+        actor=actor,
+        action="recovery",
+        field="recoveries",
+        new=recovery.get_kind_display(),
+    )
     return recovery
 
 

@@ -107,3 +107,19 @@ def test_a_scored_complaint_keeps_its_ticket_page(client):
         response = client.get(f"/tickets/{complaint.pk}/")
         assert response.status_code == 200
         assert "派单质量评分" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_recorded_recovery_reads_as_words_in_the_history(client):
+    from huitou.complaints.services import do_recovery_add
+    from huitou.complaints.tests.factories import make_complaint
+
+    agent = UserFactory(role="agent")
+    complaint = make_complaint(actor=agent)
+    do_recovery_add(actor=agent, complaint=complaint, kind="apology", description="致歉")
+    entry = AuditEntry.objects.get(action="recovery")
+    assert (entry.field, entry.new_value) == ("recoveries", "道歉")
+    client.force_login(agent)
+    history = client.get(f"/tickets/{complaint.pk}/").content.decode()
+    history = history[history.index('id="history"') :]
+    assert "道歉" in history and "kind" not in history
