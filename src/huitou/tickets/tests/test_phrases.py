@@ -43,9 +43,7 @@ def test_a_normal_reply_is_not_flagged(text):
 
 
 def test_the_seeded_lexicon_is_the_list_of_the_spec():
-    phrases = set(
-        ForbiddenPhrase.objects.filter(is_pattern=False).values_list("phrase", flat=True)
-    )
+    phrases = set(ForbiddenPhrase.objects.filter(is_pattern=False).values_list("phrase", flat=True))
     assert len(phrases) == 16
     assert {"你爱告哪儿告哪儿", "一分价钱一分货", "不可能，绝不可能发生这种事"} <= phrases
 
