@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from huitou.accounts.forms import StaffChoiceField
@@ -30,6 +31,10 @@ class TransferForm(forms.Form):
     )
     reason = forms.CharField(label=_("转派原因"), max_length=500)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ticket=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignable_agents()
+        if ticket is not None:  # offer only queues whose tier condition the customer meets
+            self.fields["queue"].queryset = self.fields["queue"].queryset.filter(
+                Q(tier="") | Q(tier=ticket.customer.tier)
+            )

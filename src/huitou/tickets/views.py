@@ -163,7 +163,7 @@ def render_ticket_page(
         if request.user.has_perm("tickets.add_message")
         else [],
         "transfer_form": (
-            TransferForm()
+            TransferForm(ticket=ticket)
             if request.user.has_perm("tickets.assign_ticket")
             or (
                 ticket.assignee_id == request.user.pk

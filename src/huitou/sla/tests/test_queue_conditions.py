@@ -112,3 +112,20 @@ def test_the_demo_routes_by_the_tiers_it_shows():
             assert ticket.queue == queue_for(ticket), ticket.number
         if filed_tier == ticket.customer.tier:
             assert ticket.queue == queue_for(ticket), ticket.number
+
+
+def test_the_ticket_page_offers_only_queues_the_customer_may_enter(client):
+    supervisor = UserFactory(role="supervisor")
+    d_ticket = file(supervisor, CustomerFactory(tier="D"))
+    a_ticket = file(supervisor, CustomerFactory(tier="A"))
+    client.force_login(supervisor)
+
+    def offered(ticket):
+        page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+        form = page[page.index(f'action="/sla/transfer/{ticket.pk}/"') :]
+        select = form[form.index('name="queue"') :]
+        return select[: select.index("</select>")]
+
+    vip = Queue.objects.get(name="VIP 专席")
+    assert f'value="{vip.pk}"' not in offered(d_ticket)
+    assert f'value="{vip.pk}"' in offered(a_ticket)
