@@ -154,7 +154,7 @@ def world(db, settings, tmp_path):
     complaint = Complaint.objects.get(pk=complaint_ticket.pk)
     do_complaint_dispatch(actor=agent, complaint=complaint, department=department, note="请处理")
     alert = CrisisAlert.objects.create(
-        kind="negative_publicity", window_start=timezone.now() - timedelta(hours=1)
+        kind=CrisisAlert.Kind.PUBLICITY, window_start=timezone.now() - timedelta(hours=1)
     )
     alert.complaints.add(complaint)
     stored = tmp_path / "customers.csv"
