@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huitou.accounts.models import User
-from huitou.complaints.crisis import do_crisis_evaluate
+from huitou.complaints.crisis import do_crisis_alert_acknowledge, do_crisis_evaluate
 from huitou.complaints.major import major_reasons_for, management_recipients
 from huitou.complaints.models import (
     CallbackTask,
@@ -38,6 +38,7 @@ from huitou.complaints.services import (
     do_complaint_reply,
     do_recovery_add,
 )
+from huitou.core.models import AuditEntry
 from huitou.tickets.models import ForbiddenPhraseUse, Message, Status, Ticket
 
 from .models import Notification
@@ -450,8 +451,6 @@ def _last_pk(model) -> int:
 
 def _acknowledge_old_alerts(*, now: datetime) -> None:
     """The supervisor has dealt with the waves of earlier weeks; the recent ones are open."""
-    from huitou.complaints.crisis import do_crisis_alert_acknowledge
-    from huitou.core.models import AuditEntry
 
     supervisor = User.objects.filter(username="supervisor").first()
     if supervisor is None:

@@ -17,6 +17,7 @@ from huitou.knowledge.models import BotConversation, BotTurn, FaqEntry
 from huitou.knowledge.portal import do_faq_vote
 from huitou.knowledge.services import do_faq_save
 from huitou.tickets.models import Message, Status, Ticket
+from huitou.tickets.services import do_message_add, do_ticket_update
 
 from .models import AuditEntry, Notification
 
@@ -191,7 +192,6 @@ def load_demo_chats(chats: list[Chat], *, until: datetime, now: datetime) -> lis
 
 def _pick_up(agent, ticket: Ticket, *, answered: datetime, done: datetime) -> None:
     """An agent takes the handed-off chat, answers and resolves it."""
-    from huitou.tickets.services import do_message_add, do_ticket_update
 
     if ticket.assignee_id is None:
         ticket = _at(

@@ -5,6 +5,8 @@ from django.contrib.contenttypes.models import ContentType
 
 from huitou.accounts.tests.factories import DepartmentFactory, UserFactory
 from huitou.complaints.models import Complaint, CrisisAlert
+from huitou.complaints.services import do_recovery_add
+from huitou.complaints.tests.factories import make_complaint
 from huitou.complaints.tests.test_qa import FULL, dispatched
 from huitou.core.models import AuditEntry
 from huitou.customers.models import Customer
@@ -111,9 +113,6 @@ def test_a_scored_complaint_keeps_its_ticket_page(client):
 
 @pytest.mark.django_db
 def test_a_recorded_recovery_reads_as_words_in_the_history(client):
-    from huitou.complaints.services import do_recovery_add
-    from huitou.complaints.tests.factories import make_complaint
-
     agent = UserFactory(role="agent")
     complaint = make_complaint(actor=agent)
     do_recovery_add(actor=agent, complaint=complaint, kind="apology", description="致歉")
