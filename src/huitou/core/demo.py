@@ -604,7 +604,10 @@ class _Loader:
     def step_times(self, plan: TicketPlan) -> list[datetime]:
         """When the ticket came in, then when each step happened; never in the future."""
         if plan.day == 0:
-            passed = max(self.now - timedelta(minutes=5) - self.midnight, timedelta(0))
+            # Just after midnight there are not five minutes to spread today's tickets over:
+            # they share what has passed, so no two come in at the same instant.
+            today = self.now - self.midnight
+            passed = max(today - timedelta(minutes=5), today / 2)
             created = self.midnight + passed * plan.moment
         else:
             created = self.midnight - timedelta(days=plan.day) + timedelta(days=plan.moment)

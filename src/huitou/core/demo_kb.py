@@ -148,9 +148,11 @@ def plan_demo_chats(*, now: datetime, share: float = 1.0) -> list[Chat]:
     for questions, vote in talks:
         angry = questions[0] in ANGRY_TALKS  # still being looked after: today or yesterday
         day = rng.randint(0, 1) if angry else rng.randint(1, BOT_DAYS)
-        at = min(
-            midnight - timedelta(days=day, hours=-rng.uniform(8, 22)), now - timedelta(hours=1)
-        )
+        at = midnight - timedelta(days=day, hours=-rng.uniform(8, 22))
+        # Not in the last hour: a later chat moves back by a different amount each, so no
+        # two start at the same instant.
+        early = now - timedelta(hours=1, minutes=rng.uniform(0, 300))
+        at = min(at, early)
         times = []
         for _question in questions:
             times.append(at)

@@ -1,6 +1,6 @@
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +12,8 @@ from django.utils import timezone
 from huitou.accounts.models import Department, User
 from huitou.accounts.roles import Role
 from huitou.complaints.models import Complaint
-from huitou.core.demo import DEMO_PASSWORD, plan_demo
+from huitou.core.demo import DEMO_PASSWORD, _Loader, plan_demo
+from huitou.core.demo_kb import plan_demo_chats
 from huitou.core.models import AuditEntry, Notification
 from huitou.customers.cleansing import duplicate_groups
 from huitou.customers.models import Customer, CustomerKind, Stage, Tier
@@ -208,3 +209,17 @@ def test_two_loads_hold_the_same_data():
     # (besides the chats the bot handed to a person)
     loaded = [row[4] for row in first["tickets"] if not row[1].startswith("在线咨询")]
     assert loaded == planned
+
+
+@pytest.mark.parametrize("clock", ["00:00:20", "00:03", "09:30", "23:58"])
+def test_tickets_and_chats_come_in_one_at_a_time_whatever_the_hour_of_loading(clock):
+    """CI once loaded the demo at 00:03 and today's tickets all came in at midnight, so
+    their numbers were not in the order they came in."""
+    hour, minute, *second = (int(part) for part in clock.split(":"))
+    now = timezone.make_aware(datetime(2026, 12, 2, hour, minute, *second))
+    loader = _Loader(now)
+    created = [loader.step_times(ticket)[0] for ticket in plan_demo().tickets]
+    assert created == sorted(created) and len(set(created)) == len(created)
+    assert max(created) < now
+    starts = [chat.times[0] for chat in plan_demo_chats(now=now)]
+    assert len(set(starts)) == len(starts) and max(starts) <= now - timedelta(hours=1)
