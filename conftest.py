@@ -42,6 +42,16 @@ class ApiClient:
         return self._call("delete", path)
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Each test starts with empty rate-limit counters (the cache is process memory)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def api_as():
     """api_as(user) → an ApiClient holding a fresh token for `user`; api_as(None) → anonymous."""

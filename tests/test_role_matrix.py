@@ -28,7 +28,9 @@ from huitou.core.notifications import do_notify
 from huitou.customers.models import ImportJob
 from huitou.customers.services import do_customer_create, do_transaction_record
 from huitou.customers.tagging import do_manual_tag
+from huitou.knowledge.portal import do_portal_ticket_create
 from huitou.knowledge.services import do_faq_save
+from huitou.knowledge.verification import ticket_link_token
 from huitou.tickets.services import do_ticket_create
 
 ROLES = ["agent", "supervisor", "qa", "manager", "handler", "admin"]
@@ -58,6 +60,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "customers.merge": SUPERVISION,
     "customers.import": SUPERVISION,
     "customers.tag_rules.view": ALL,
+    # Personal information: QA and handlers reveal a masked value (the desk sees it in
+    # full; managers only masked); supervisors and admins answer a customer's request to
+    # copy or delete their data and read the access record.
+    "customers.reveal": ALL - {"manager"},
+    "customers.privacy": SUPERVISION,
     "customers.tag_rules.change": ADMIN,
     "tickets.list": ALL,
     "tickets.view": ALL,
@@ -106,6 +113,7 @@ class World:
     job: ImportJob
     notifications: dict
     faq: object
+    portal_link: str = ""  # the contact confirmation page of a portal ticket
 
 
 @pytest.fixture
@@ -166,7 +174,9 @@ def world(db, settings, tmp_path):
         role: do_notify(recipients=[user], kind="test", title="提醒")[0]
         for role, user in users.items()
     }
+    portal = do_portal_ticket_create(name="访客", phone="13512345678", question="发票怎么开")
     return World(
+        portal_link=f"/help/ticket/verify/{ticket_link_token(portal)}/",
         users=users,
         department=department,
         centre=centre,
@@ -281,6 +291,26 @@ def api_operations(w: World, role: str) -> dict[str, tuple[str, str, dict | None
             "customers.merge",
             f"/api/v1/customers/{c}/merge",
             {"duplicate": w.duplicate.pk},
+        ),
+        "GET /api/v1/customers/privacy/access-records": (
+            "customers.privacy",
+            "/api/v1/customers/privacy/access-records",
+            None,
+        ),
+        "POST /api/v1/customers/{customer_id}/reveal": (
+            "customers.reveal",
+            f"/api/v1/customers/{c}/reveal",
+            {"fields": ["phone"]},
+        ),
+        "GET /api/v1/customers/{customer_id}/personal-data": (
+            "customers.privacy",
+            f"/api/v1/customers/{c}/personal-data",
+            None,
+        ),
+        "POST /api/v1/customers/{customer_id}/erase": (
+            "customers.privacy",
+            f"/api/v1/customers/{c}/erase",
+            {"reason": "客户来电要求删除", "confirm_number": w.customer.number},
         ),
         "POST /api/v1/customers/{customer_id}/tier-override": (
             "customers.change",
@@ -565,6 +595,24 @@ def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
             ("customers.merge", "post", f"/customers/{c}/merge/{d}/", {}),
         ],
         "customers:detail": [("customers.view", "get", f"/customers/{c}/", None)],
+        "customers:reveal": [
+            ("customers.reveal", "post", f"/customers/{c}/reveal/", {"field": "phone"})
+        ],
+        "customers:personal_data_export": [
+            ("customers.privacy", "get", f"/customers/{c}/personal-data.json", None)
+        ],
+        "customers:erase": [
+            ("customers.privacy", "get", f"/customers/{c}/erase/", None),
+            (
+                "customers.privacy",
+                "post",
+                f"/customers/{c}/erase/",
+                {"confirm_number": w.customer.number, "reason": "客户来电要求删除"},
+            ),
+        ],
+        "customers:access_record": [
+            ("customers.privacy", "get", "/customers/privacy/", None)
+        ],
         "customers:edit": [("customers.change", "get", f"/customers/{c}/edit/", None)],
         "customers:win_back": [
             (
@@ -634,6 +682,11 @@ def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
         "help:entry": [("public", "get", f"/help/faq/{w.faq.pk}/", None)],
         "help:vote": [("public", "post", f"/help/faq/{w.faq.pk}/vote/", {"helpful": "1"})],
         "help:ticket": [("public", "get", "/help/ticket/", None)],
+        "help:verify": [
+            ("public", "get", w.portal_link, None),
+            ("public", "post", w.portal_link, {"code": "000000"}),
+        ],
+        "help:verify_send": [("public", "post", f"{w.portal_link}send/", {"channel": "sms"})],
         "kb:analytics": [("kb.analytics", "get", "/kb/analytics/", None)],
         "notifications": [("notifications", "get", "/notifications/", None)],
         "admin_site": [("admin_site", "get", "/admin/", None)],

@@ -1,5 +1,7 @@
 """A customer asks the portal's chat widget, gets an answer, asks for a person; an agent
-then finds the chat ticket with the whole conversation."""
+then finds the chat ticket with the whole conversation, each turn once."""
+
+import re
 
 from playwright.sync_api import expect
 
@@ -45,5 +47,7 @@ def test_the_widget_answers_then_hands_off_and_an_agent_sees_the_ticket(page, ar
     expect(page.get_by_role("heading", name="工单收件箱")).to_be_visible()
     page.get_by_role("link", name=number).click()
     expect(page.locator("h1")).to_contain_text("在线咨询：邮费要多少钱")
-    expect(page.locator("#thread")).to_contain_text("客户：转人工")
-    expect(page.locator("#thread")).to_contain_text("满 99 元包邮")
+    # Each turn once: the customer's words as theirs, the bot's replies as the bot's.
+    expect(page.locator("#thread .sender-customer").last).to_have_text(re.compile("转人工"))
+    expect(page.locator("#thread .sender-system").first).to_contain_text("满 99 元包邮")
+    expect(page.locator("#thread .sender-system").first).to_contain_text("智能客服")

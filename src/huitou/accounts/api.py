@@ -5,6 +5,7 @@ from ninja import Router, Schema, Status
 
 from huitou.core.errors import DomainError
 from huitou.core.permissions import check_admin
+from huitou.core.schemas import ShortName, Text
 
 from .models import Department
 from .selectors import department_list, user_list
@@ -19,8 +20,8 @@ DepartmentKind = Literal["service_centre", "responsible"]
 
 
 class DepartmentIn(Schema):
-    name: str
-    description: str = ""
+    name: ShortName
+    description: Text(255) = ""
     # 客服中心 receives, answers, dispatches, replies and calls back; 相关责任单位 receive
     # the complaints it dispatches.
     kind: DepartmentKind = "responsible"
@@ -39,12 +40,12 @@ class DepartmentOut(Schema):
 
 
 class UserIn(Schema):
-    username: str
-    password: str
+    username: Text(150)
+    password: Text(128)
     role: RoleName
     department: int | None = None
-    full_name: str = ""
-    email: str = ""
+    full_name: Text(150) = ""
+    email: Text(254) = ""
 
 
 class UserOut(Schema):

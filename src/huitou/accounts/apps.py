@@ -9,6 +9,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与组织")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import start_staff_session
         from .roles import ensure_role_groups_after_migrate
 
         post_migrate.connect(ensure_role_groups_after_migrate)
+        user_logged_in.connect(start_staff_session, dispatch_uid="huitou.start_staff_session")

@@ -2,6 +2,8 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
+from django.contrib.auth.password_validation import validate_password
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +49,14 @@ def person_name(last: str | None, first: str | None, username: str | None) -> st
     return f"{first} {last}".strip() or (username or "")
 
 
+class UserManager(BaseUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `huitou createsuperuser --noinput` skips the password validators; this does not.
+        if password is not None:
+            validate_password(password, self.model(username=username, email=email or ""))
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     department = models.ForeignKey(
         Department,
@@ -61,6 +71,8 @@ class User(AbstractUser):
         default=False,
         help_text=_("系统账号，例如智能客服机器人；不会出现在可指派的处理人中。"),
     )
+
+    objects = UserManager()
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
@@ -95,6 +107,7 @@ class ApiToken(models.Model):
     """A bearer token for the REST API; only its SHA-256 is stored."""
 
     PREFIX = "ht_"
+    PREFIX_LENGTH = 10  # characters of the secret kept (key_prefix) to tell tokens apart
 
     user = models.ForeignKey(
         User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"

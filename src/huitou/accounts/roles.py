@@ -16,8 +16,14 @@ class Role(models.TextChoices):
 # When a user is in several groups, the first match here is their role.
 ROLE_ORDER = [Role.ADMIN, Role.SUPERVISOR, Role.MANAGER, Role.QA, Role.AGENT, Role.HANDLER]
 
+# Personal information (PIPL): the desk (agents, supervisors) and admins work with the
+# customer's full phone, e-mail and ID number (view_personal_data). QA inspectors and
+# department handlers see them masked (138****8000) and may reveal one on a click, which is
+# recorded (reveal_personal_data); management sees them masked only. Supervisors and admins
+# answer a customer's request to see, copy or delete their data and read the access record
+# (manage_personal_data).
 _AGENT = {
-    "customers": ["view_customer", "add_customer", "change_customer"],
+    "customers": ["view_customer", "add_customer", "change_customer", "view_personal_data"],
     "tickets": [
         "view_ticket",
         "add_ticket",
@@ -35,7 +41,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
     Role.AGENT: _AGENT,
     Role.SUPERVISOR: {
         **_AGENT,
-        "customers": [*_AGENT["customers"], "cleanse_customers"],
+        "customers": [*_AGENT["customers"], "cleanse_customers", "manage_personal_data"],
         "tickets": [*_AGENT["tickets"], "assign_ticket"],
         "accounts": ["view_department", "view_user"],
         "complaints": [
@@ -53,14 +59,14 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
         "complaints": ["view_complaint", "view_complaint_analysis", "acknowledge_crisis"],
     },
     Role.QA: {
-        "customers": ["view_customer"],
+        "customers": ["view_customer", "reveal_personal_data"],
         "tickets": ["view_ticket", "view_all_tickets", "add_message"],
         "accounts": ["view_department", "view_user"],
         "complaints": ["view_complaint", "score_dispatch", "view_complaint_analysis"],
     },
     # Handlers see only their department's tickets: they lack view_all_tickets.
     Role.HANDLER: {
-        "customers": ["view_customer"],
+        "customers": ["view_customer", "reveal_personal_data"],
         "tickets": ["view_ticket", "change_ticket", "add_message", "reply_to_customer"],
         "accounts": ["view_department"],
         "complaints": ["view_complaint", "process_dispatch"],

@@ -2,11 +2,13 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huitou.core.errors import DomainError
+from huitou.core.errors import DomainError, check_text
 
+from .lockout import check_token_attempt_allowed, record_token_failure
 from .models import ApiToken, Department, User, hash_token
 from .roles import Role, ensure_role_groups
 
@@ -60,7 +62,7 @@ def split_full_name(full_name: str) -> tuple[str, str]:
 
 
 def check_department_name(name: str) -> str:
-    name = (name or "").strip()
+    name = check_text((name or "").strip(), field="name")
     if not name:
         raise DomainError(_("部门名称不能为空。"), field="name")
     if len(name) > 64:
@@ -84,7 +86,7 @@ def check_department_kind(kind: str) -> str:
 def do_department_create(
     *, name: str, description: str = "", kind: str = Department.Kind.RESPONSIBLE
 ) -> Department:
-    description = (description or "").strip()
+    description = check_text((description or "").strip(), field="description", max_length=255)
     if len(description) > 255:
         raise DomainError(_("说明不能超过 255 个字符。"), field="description")
     return Department.objects.create(
@@ -113,7 +115,8 @@ def do_user_create(
     check_password_strength: bool = True,
 ) -> User:
     role_enum = check_role(role)
-    username = (username or "").strip()
+    username = check_text((username or "").strip(), field="username")
+    full_name = check_text(full_name or "", field="full_name")
     if not username:
         raise DomainError(_("用户名不能为空。"), field="username")
     if User.objects.filter(username__iexact=username).exists():
@@ -148,23 +151,43 @@ def do_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Create a token and return it with the raw secret, which is shown only this once."""
     raw = ApiToken.generate_raw()
     token = ApiToken.objects.create(
-        user=user, name=name, key_hash=hash_token(raw), key_prefix=raw[:10]
+        user=user, name=name, key_hash=hash_token(raw), key_prefix=raw[: ApiToken.PREFIX_LENGTH]
     )
     return token, raw
+
+
+def access_tokens_matching(text: str) -> list[ApiToken]:
+    """Tokens `text` names: the whole secret, or the start of its shown prefix (ht_AbC…)."""
+    text = (text or "").strip().rstrip("…")
+    if not text:
+        return []
+    whole = list(ApiToken.objects.filter(key_hash=hash_token(text)))
+    if whole:
+        return whole
+    if len(text) > ApiToken.PREFIX_LENGTH:
+        return []  # longer than any stored prefix and not a token's secret
+    return list(ApiToken.objects.filter(key_prefix__startswith=text))
 
 
 def do_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def access_user_by_token(raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None; marks the token as used."""
+def access_user_by_token(raw: str, *, request: HttpRequest | None = None) -> User | None:
+    """The active user a bearer token belongs to, or None; marks the token as used.
+
+    With the request, bad tokens count against the client's address, and an address that has
+    guessed too many is refused (the response becomes 429 with Retry-After, see `lockout`)."""
+    if request is not None and not check_token_attempt_allowed(request):
+        return None
     token = (
         ApiToken.objects.select_related("user", "user__department")
         .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if token is None:
+        if request is not None:
+            record_token_failure(request)
         return None
     now = timezone.now()
     # Touch at most once a minute: avoids a write on every API call.

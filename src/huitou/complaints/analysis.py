@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from huitou.core.periods import Period
 from huitou.core.permissions import check_permission
+from huitou.core.spreadsheet import safe_row
 
 from .models import (
     Behaviour,
@@ -161,36 +162,30 @@ def complaint_analysis(*, user, period: Period) -> dict:
     }
 
 
-def _cell(value) -> str:
-    """A spreadsheet must not run a product name like =HYPERLINK(...) as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def analysis_csv(analysis: dict) -> str:
     """The figures as CSV (UTF-8 with BOM, so Excel opens the Chinese correctly)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow([_("指标"), _("值")])
+    writer.writerow(safe_row([_("指标"), _("值")]))
     period = analysis["period"]
-    writer.writerow([_("统计期间"), f"{period['start']} ~ {period['end']}"])
+    writer.writerow(safe_row([_("统计期间"), f"{period['start']} ~ {period['end']}"]))
     for key, label in METRIC_LABELS:
         value = analysis[key]
-        writer.writerow([label, "" if value is None else value])
+        writer.writerow(safe_row([label, "" if value is None else value]))
     for key, label in BREAKDOWN_LABELS:
         writer.writerow([])
-        writer.writerow([label, _("投诉数")])
+        writer.writerow(safe_row([label, _("投诉数")]))
         for row in analysis[key]:
-            writer.writerow([_cell(row["label"]), row["count"]])
+            writer.writerow(safe_row([row["label"], row["count"]]))
     writer.writerow([])
-    writer.writerow([_("周（周一）"), _("投诉数")])
+    writer.writerow(safe_row([_("周（周一）"), _("投诉数")]))
     for row in analysis["trend"]:
-        writer.writerow([row["week"], row["count"]])
+        writer.writerow(safe_row([row["week"], row["count"]]))
     writer.writerow([])
-    writer.writerow([_("补救方式"), _("成本（元）")])
+    writer.writerow(safe_row([_("补救方式"), _("成本（元）")]))
     for row in analysis["recovery_cost_by_kind"]:
-        writer.writerow([row["label"], row["amount"]])
+        writer.writerow(safe_row([row["label"], row["amount"]]))
     return out.getvalue()
 
 

@@ -13,6 +13,7 @@ from huitou.core.errors import DomainError
 from huitou.core.pagination import ApiPagination
 from huitou.core.periods import Period, checked_period
 from huitou.core.permissions import check_permission
+from huitou.core.schemas import Body, Day, Moment, Note, SearchText, Text
 
 from . import services
 from .analysis import complaint_analysis
@@ -171,7 +172,7 @@ class ComplaintFilters(Schema):
     state: StateName | Literal["", "active"] = ""
     major: bool | None = None
     overdue: bool | None = None
-    q: str = ""
+    q: SearchText = ""
 
 
 class ComplaintPatch(Schema):
@@ -179,53 +180,53 @@ class ComplaintPatch(Schema):
     behaviour: BehaviourName | None = None
     purpose: PurposeName | None = None
     cause: CauseName | None = None
-    product: str | None = None
+    product: Text(100) | None = None
     compensation_demand: Decimal | None = Amount
-    who: str | None = None
-    what: str | None = None
-    when: str | None = None
-    where: str | None = None
-    why: str | None = None
-    how: str | None = None
+    who: Text(200) | None = None
+    what: Text(500) | None = None
+    when: Text(200) | None = None
+    where: Text(200) | None = None
+    why: Text(500) | None = None
+    how: Text(500) | None = None
     validity: ValidityName | None = None
-    validity_reason: str | None = None
-    demand: str | None = None
-    solution_offered: str | None = None
+    validity_reason: Text(500) | None = None
+    demand: Note | None = None
+    solution_offered: Note | None = None
     solution_accepted: bool | None = None
     reply_mode: ReplyModeName | None = None
-    promised_date: date | None = None
+    promised_date: Day | None = None
 
 
 class BodyIn(Schema):
-    body: str
+    body: Body
     confirm_forbidden: bool = False
 
 
 class DispatchIn(Schema):
     department: int
-    note: str = ""
-    due_at: datetime | None = None
+    note: Text(2000) = ""
+    due_at: Moment | None = None
 
 
 class ResultIn(Schema):
-    result: str
+    result: Note
 
 
 class CallbackIn(Schema):
     satisfaction: int | None = Field(None, ge=1, le=5)
-    note: str = ""
+    note: Text(2000) = ""
     reached: bool = True
     reopen: bool | None = None
 
 
 class ReopenIn(Schema):
-    reason: str
+    reason: Note
 
 
 class RecoveryIn(Schema):
     kind: RecoveryKind
     amount: Decimal = Field(Decimal("0"), ge=0, le=Decimal("9999999999.99"), decimal_places=2)
-    description: str = ""
+    description: Text(500) = ""
 
 
 class ScoreIn(Schema):
@@ -233,7 +234,7 @@ class ScoreIn(Schema):
     clear_description: int = Field(ge=0, le=DISPATCH_RUBRIC["clear_description"])
     due_time_met: int = Field(ge=0, le=DISPATCH_RUBRIC["due_time_met"])
     reply_quality: int = Field(ge=0, le=DISPATCH_RUBRIC["reply_quality"])
-    comment: str = ""
+    comment: Text(2000) = ""
 
 
 class ScoreOut(Schema):
@@ -251,8 +252,8 @@ class ScoreOut(Schema):
 
 
 class PeriodQuery(Schema):
-    start: date | None = None
-    end: date | None = None
+    start: Day | None = None
+    end: Day | None = None
 
     def period(self) -> Period:
         return checked_period(self.start, self.end)
@@ -286,7 +287,7 @@ class AlertOut(Schema):
 
 
 class AcknowledgeIn(Schema):
-    note: str = ""
+    note: Text(500) = ""
 
 
 def _reload(request, ticket_id: int):

@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import AuditEntry, Notification, NumberSequence, WorkerHeartbeat
+from .models import AuditEntry, Notification, NumberSequence, OutboxMessage, WorkerHeartbeat
+from .outbox import do_outbox_retry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,3 +42,24 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "recipient", "kind", "title", "read_at"]
     list_filter = ["kind"]
     list_select_related = ["recipient"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """What the outbox sent, is sending, or gave up on (状态 "发送失败": see 最近错误)."""
+
+    list_display = ["created_at", "kind", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["subject", "message_id", "key"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["retry_failed"]
+
+    @admin.action(description=_("重新发送选中的失败邮件"))
+    def retry_failed(self, request, queryset):
+        count = do_outbox_retry(message_ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%(count)d 封邮件已重新排队。", "%(count)d 封邮件已重新排队。", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

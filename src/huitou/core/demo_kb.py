@@ -14,7 +14,7 @@ from huitou.complaints.models import Complaint, ComplaintStep
 from huitou.customers.models import Customer, TierChange
 from huitou.knowledge.bot import do_bot_ask
 from huitou.knowledge.models import BotConversation, BotTurn, FaqEntry
-from huitou.knowledge.portal import do_faq_vote
+from huitou.knowledge.portal import conversation_voter, do_faq_vote
 from huitou.knowledge.services import do_faq_save
 from huitou.tickets.models import Message, Status, Ticket
 from huitou.tickets.services import do_message_add, do_ticket_update
@@ -183,7 +183,11 @@ def load_demo_chats(chats: list[Chat], *, until: datetime, now: datetime) -> lis
             token = reply["conversation"]
             BotConversation.objects.filter(token=token).update(last_at=at)
         if chat.vote and reply.get("faq_id"):
-            do_faq_vote(entry=FaqEntry(pk=reply["faq_id"]), helpful=chat.vote == "+")
+            do_faq_vote(
+                entry=FaqEntry(pk=reply["faq_id"]),
+                helpful=chat.vote == "+",
+                voter=conversation_voter(token),
+            )
         ticket = BotConversation.objects.select_related("ticket").get(token=token).ticket
         if ticket is None or ticket.type == "complaint" or chat.times[0] > now - timedelta(days=1):
             continue  # answered by the bot, or still waiting for a person

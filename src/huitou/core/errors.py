@@ -25,10 +25,13 @@ class ConflictError(DomainError):
 
 
 def check_text(value: str, *, field: str, max_length: int | None = None) -> str:
-    """Reject text the database would refuse: NUL characters, or longer than the column."""
+    """Reject text the database would refuse: NUL, lone surrogates and other unsafe
+    characters (see core.text), or longer than the column."""
     from django.utils.translation import gettext as _
 
-    if "\x00" in value:
+    from .text import has_unsafe_characters
+
+    if has_unsafe_characters(value):
         raise DomainError(_("内容包含无效字符。"), field=field)
     if max_length is not None and len(value) > max_length:
         raise DomainError(

@@ -42,6 +42,7 @@ AUDIT_ACTION_LABELS = {
     "scored": _("质检评分"),
     "recovery": _("登记服务补救"),
     "acknowledged": _("确认预警"),
+    "anonymised": _("个人信息已匿名化"),
 }
 
 
@@ -172,3 +173,60 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OutboxMessage(models.Model):
+    """An e-mail to send, written in the same transaction as what it tells of.
+
+    Workers claim a due row with one conditional UPDATE (pending, or sending with an expired
+    lease), send it with the row's fixed Message-ID, and mark it sent: a worker killed
+    mid-send leaves the row claimed, and once the lease runs out another worker sends it.
+    Delivery is at least once; the only window for a second copy is a crash between the
+    mail server's acceptance and the mark, and that copy carries the same Message-ID."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    # What produced it ("notification", "customer_reply", …) and, optionally, a key that
+    # makes writing it twice a no-op (e.g. "notification:42").
+    kind = models.CharField(_("类别"), max_length=32, blank=True)
+    key = models.CharField(_("幂等键"), max_length=200, unique=True, null=True, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    from_email = models.CharField(_("发件人"), max_length=254, blank=True)
+    to = models.JSONField(_("收件人"), default=list)
+    cc = models.JSONField(_("抄送"), default=list, blank=True)
+    reply_to = models.JSONField(_("回复地址"), default=list, blank=True)
+    subject = models.CharField(_("主题"), max_length=500)
+    body = models.TextField(_("正文"), blank=True)
+    html_body = models.TextField(_("HTML 正文"), blank=True)
+    # Extra headers, e.g. In-Reply-To and References for a reply in a customer's thread.
+    headers = models.JSONField(_("邮件头"), default=dict, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("占用至"), null=True, blank=True)
+    claimed_by = models.CharField(_("发送进程"), max_length=100, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待发邮件")
+        verbose_name_plural = _("待发邮件")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Workers look only at unsent rows: a small partial index.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="core_outbox_due",
+                condition=models.Q(status__in=["pending", "sending"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.status}"

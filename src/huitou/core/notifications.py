@@ -1,11 +1,10 @@
-"""The notification centre: in-app messages, copied by e-mail through Django's mail backend."""
+"""The notification centre: in-app messages, copied by e-mail through the outbox."""
 
 import contextvars
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Notification
+from .outbox import do_outbox_add
 
 _emails_muted = contextvars.ContextVar("notification_emails_muted", default=False)
 
@@ -27,10 +27,12 @@ def notification_emails_muted() -> Iterator[None]:
         _emails_muted.reset(token)
 
 
+@transaction.atomic
 def do_notify(
     *, recipients: Iterable, kind: str, title: str, body: str = "", url: str = ""
 ) -> list[Notification]:
-    """One notification per distinct active recipient; e-mails go out after commit."""
+    """One notification per distinct active recipient, and its e-mail in the outbox in the
+    same transaction: the e-mail exists exactly when the notification does."""
     seen: set[int] = set()
     rows = []
     for user in recipients:
@@ -39,33 +41,35 @@ def do_notify(
         seen.add(user.pk)
         rows.append(Notification(recipient=user, kind=kind, title=title[:200], body=body, url=url))
     created = Notification.objects.bulk_create(rows)
-    ids = [row.pk for row in created if row.recipient.email]
-    if ids and not _emails_muted.get():
-        from .tasks import send_notification_emails
-
-        transaction.on_commit(lambda: send_notification_emails(ids))
+    if not _emails_muted.get():
+        for notification in created:
+            _queue_email(notification)
     return created
 
 
-def do_notification_emails_send(*, notification_ids: list[int]) -> int:
-    """Mail each notification to its recipient. Safe to repeat: a task retried after a crash
-    may send twice, which is better than losing a major-complaint alert."""
-    sent = 0
+def _queue_email(notification: Notification) -> None:
     base = settings.SITE_URL.rstrip("/")
+    link = f"\n\n{base}{notification.url}" if notification.url else ""
+    do_outbox_add(
+        to=[notification.recipient.email],
+        subject=f"[回头] {notification.title}",
+        body=f"{notification.body}{link}",
+        kind="notification",
+        key=f"notification:{notification.pk}",
+    )
+
+
+@transaction.atomic
+def do_notification_emails_queue(*, notification_ids: list[int]) -> int:
+    """Put these notifications' e-mails in the outbox (again: the key makes it a no-op)."""
+    count = 0
     for notification in Notification.objects.filter(pk__in=notification_ids).select_related(
         "recipient"
     ):
-        if not notification.recipient.email:
-            continue
-        link = f"\n\n{base}{notification.url}" if notification.url else ""
-        send_mail(
-            subject=f"[回头] {notification.title}",
-            message=f"{notification.body}{link}",
-            from_email=None,
-            recipient_list=[notification.recipient.email],
-        )
-        sent += 1
-    return sent
+        if notification.recipient.email:
+            _queue_email(notification)
+            count += 1
+    return count
 
 
 def do_notification_read(*, user, notification_id: int | None = None) -> int:

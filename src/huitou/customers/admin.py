@@ -6,6 +6,7 @@ from .models import (
     Customer,
     CustomerTag,
     LossReason,
+    PersonalDataAccess,
     Tag,
     TagRule,
     TierPolicy,
@@ -78,3 +79,14 @@ class CustomerTagAdmin(admin.ModelAdmin):
     list_filter = ["source", "tag"]
     raw_id_fields = ["customer"]
     list_select_related = ["customer", "tag"]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    """Who viewed, revealed, exported, deleted or anonymised personal data (also at
+    /customers/privacy/ for supervisors)."""
+
+    list_display = ["created_at", "actor", "action", "customer", "fields", "channel"]
+    list_filter = ["action", "channel"]
+    search_fields = ["customer__number", "actor__username"]
+    list_select_related = ["actor", "customer"]

@@ -1,3 +1,4 @@
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -13,12 +14,21 @@ from ninja.pagination import paginate
 from huitou.core.errors import DomainError
 from huitou.core.pagination import ApiPagination
 from huitou.core.permissions import check_permission
+from huitou.core.schemas import Moment, Name, Note, SearchText, ShortName, Text
 
 from .cleansing import data_quality_report, do_customer_merge, duplicate_groups, merge_preview
 from .import_jobs import do_import_job_create
 from .models import CustomerRFM, ImportJob, LossReason, TagRule
 from .personality import service_guidance
+from .privacy import (
+    access_records,
+    check_privacy_requests,
+    do_personal_data_reveal,
+    do_view_record,
+    shown_value,
+)
 from .qualification import qualification_strategy
+from .retention import do_customer_erase_on_request, personal_data_export
 from .selectors import (
     access_customer,
     check_archive_cleansing,
@@ -40,51 +50,51 @@ ListeningName = Literal["", "wandering", "shallow", "technical", "active"]
 
 
 class CustomerIn(Schema):
-    name: str
-    phone: str = ""
-    email: str = ""
+    name: Name
+    phone: Text(32) = ""
+    email: Text(254) = ""
     kind: KindName = "individual"
     tier: TierName = "C"
     stage: StageName = "potential"
     is_internal: bool = False
     gender: GenderName = ""
-    city: str = ""
-    address: str = ""
-    note: str = ""
-    external_id: str | None = None
-    hobbies: str = ""
-    needs: str = ""
+    city: Text(50) = ""
+    address: Text(200) = ""
+    note: Note = ""
+    external_id: Text(64) | None = None
+    hobbies: Text(200) = ""
+    needs: Note = ""
     personality: PersonalityName = ""
     listening_style: ListeningName = ""
     has_need: bool | None = None
     can_pay: bool | None = None
     has_authority: bool | None = None
     loss_reason: int | None = None
-    loss_note: str = ""
+    loss_note: Text(200) = ""
 
 
 class CustomerPatch(Schema):
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
+    name: Name | None = None
+    phone: Text(32) | None = None
+    email: Text(254) | None = None
     kind: KindName | None = None
     tier: TierName | None = None
     stage: StageName | None = None
     is_internal: bool | None = None
     gender: GenderName | None = None
-    city: str | None = None
-    address: str | None = None
-    note: str | None = None
-    external_id: str | None = None
-    hobbies: str | None = None
-    needs: str | None = None
+    city: Text(50) | None = None
+    address: Text(200) | None = None
+    note: Note | None = None
+    external_id: Text(64) | None = None
+    hobbies: Text(200) | None = None
+    needs: Note | None = None
     personality: PersonalityName | None = None
     listening_style: ListeningName | None = None
     has_need: bool | None = None
     can_pay: bool | None = None
     has_authority: bool | None = None
     loss_reason: int | None = None
-    loss_note: str | None = None
+    loss_note: Text(200) | None = None
 
 
 class CustomerOut(Schema):
@@ -94,6 +104,7 @@ class CustomerOut(Schema):
     kind: str
     phone: str
     email: str
+    id_number: str
     tier: str
     stage: str
     is_internal: bool
@@ -116,6 +127,19 @@ class CustomerOut(Schema):
     qualification: dict | None = None
     created_at: datetime
     updated_at: datetime
+
+    # Masked for roles that do not need them (see privacy.py).
+    @staticmethod
+    def resolve_phone(obj, context) -> str:
+        return shown_value(context["request"].user, "phone", obj.phone)
+
+    @staticmethod
+    def resolve_email(obj, context) -> str:
+        return shown_value(context["request"].user, "email", obj.email)
+
+    @staticmethod
+    def resolve_id_number(obj, context) -> str:
+        return shown_value(context["request"].user, "id_number", obj.id_number)
 
     @staticmethod
     def resolve_loss_risk(obj) -> bool:
@@ -177,15 +201,18 @@ class CustomerDetailOut(CustomerOut):
         return service_guidance(personality=obj.personality, listening_style=obj.listening_style)
 
 
+MONEY_MAX = Decimal("999999999999.99")  # the column: 14 digits, 2 after the point
+
+
 class TransactionIn(Schema):
-    occurred_at: datetime
-    product: str
+    occurred_at: Moment
+    product: Text(100)
     quantity: int = Field(1, ge=1, le=1_000_000)
-    amount: Decimal
-    profit: Decimal = Decimal(0)
-    channel: str = ""
+    amount: Decimal = Field(..., ge=-MONEY_MAX, le=MONEY_MAX)
+    profit: Decimal = Field(Decimal(0), ge=-MONEY_MAX, le=MONEY_MAX)
+    channel: Text(32) = ""
     state: Literal["awaiting_payment", "paid", "shipped", "completed", "closed"] = "completed"
-    external_id: str | None = None
+    external_id: Text(64) | None = None
 
 
 class TransactionOut(Schema):
@@ -203,8 +230,8 @@ class TransactionOut(Schema):
 
 class TierOverrideIn(Schema):
     tier: TierName
-    reason: str
-    expires_at: datetime
+    reason: Text(200)
+    expires_at: Moment
 
 
 class LossReasonOut(Schema):
@@ -213,12 +240,12 @@ class LossReasonOut(Schema):
 
 
 class CustomerFilters(Schema):
-    q: str = ""
+    q: SearchText = ""
     tier: TierName | Literal[""] = ""
     stage: StageName | Literal[""] = ""
     kind: KindName | Literal[""] = ""
     loss_risk: bool | None = None
-    tag: str = ""
+    tag: ShortName = ""
     qualification: Literal["", "ideal", "find_decider", "check_credit", "skilled_selling"] = ""
 
 
@@ -256,12 +283,12 @@ def cleansing_quality(request):
 
 
 class TagIn(Schema):
-    name: str
+    name: ShortName
     weight: float = 1.0
 
 
 class TagRuleIn(Schema):
-    name: str
+    name: ShortName
     conditions: list[dict]
     match: Literal["all", "any"] = "all"
     weight: float = Field(1.0, gt=0, le=10)
@@ -338,7 +365,7 @@ def imports_get(request, job_id: int):
 
 
 @router.get("/tiers/distribution", response=dict)
-def tiers_distribution(request, at: datetime | None = None):
+def tiers_distribution(request, at: Moment | None = None):
     """How many customers were in each tier at `at` (default now)."""
     check_whole_archive(request.user)
     moment = at or timezone.now()
@@ -360,7 +387,9 @@ def customers_create(request, payload: CustomerIn):
 
 @router.get("/{customer_id}", response=CustomerDetailOut)
 def customers_get(request, customer_id: int):
-    return access_customer(user=request.user, customer_id=customer_id)
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    do_view_record(actor=request.user, customer=customer, channel="api")
+    return customer
 
 
 @router.patch("/{customer_id}", response=CustomerDetailOut)
@@ -398,7 +427,7 @@ def customer_tags_add(request, customer_id: int, payload: TagIn):
 
 
 @router.delete("/{customer_id}/tags/{name}", response={204: None})
-def customer_tags_remove(request, customer_id: int, name: str):
+def customer_tags_remove(request, customer_id: int, name: ShortName):
     customer = access_customer(user=request.user, customer_id=customer_id)
     do_manual_tag_remove(actor=request.user, customer=customer, name=name)
     return Status(204, None)
@@ -423,3 +452,78 @@ def tier_override_create(request, customer_id: int, payload: TierOverrideIn):
     customer = access_customer(user=request.user, customer_id=customer_id)
     do_tier_override(actor=request.user, customer=customer, **payload.dict())
     return access_customer(user=request.user, customer_id=customer_id)
+
+
+# Personal information (PIPL): reveal, a customer's request to copy or delete, the record.
+class RevealIn(Schema):
+    fields: list[Literal["phone", "email", "id_number"]] = Field(..., min_length=1, max_length=3)
+
+
+class ErasureIn(Schema):
+    reason: Text(200, min_length=1)
+    confirm_number: Text(16)
+
+
+class AccessRecordOut(Schema):
+    id: int
+    created_at: datetime
+    actor: int | None = Field(alias="actor_id")
+    actor_name: str | None = None
+    action: str
+    customer: int | None = Field(alias="customer_id")
+    customer_number: str | None = None
+    fields: list[str]
+    channel: str
+    detail: dict
+
+    @staticmethod
+    def resolve_actor_name(obj) -> str | None:
+        return obj.actor.display_name if obj.actor_id else None
+
+    @staticmethod
+    def resolve_customer_number(obj) -> str | None:
+        return obj.customer.number if obj.customer_id else None
+
+
+class AccessRecordFilters(Schema):
+    customer: Text(16) = ""
+    actor: Text(150) = ""
+    action: Literal["", "view", "reveal", "export", "delete", "anonymise"] = ""
+
+
+@router.get("/privacy/access-records", response=list[AccessRecordOut])
+@paginate(ApiPagination)
+def access_records_list(request, filters: Query[AccessRecordFilters]):
+    """Who viewed, revealed, exported, deleted or anonymised personal data (supervisors,
+    admins)."""
+    return access_records(user=request.user, **filters.dict())
+
+
+@router.post("/{customer_id}/reveal", response=dict[str, str])
+def customers_reveal(request, customer_id: int, payload: RevealIn):
+    """The full values of masked fields (QA, handlers; the desk sees them anyway); recorded."""
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    return do_personal_data_reveal(
+        actor=request.user, customer=customer, fields=payload.fields, channel="api"
+    )
+
+
+@router.get("/{customer_id}/personal-data", response=dict)
+def customers_personal_data(request, customer_id: int):
+    """查阅/复制: everything kept about the customer (supervisors, admins); recorded."""
+    check_privacy_requests(request.user)
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    return json.loads(personal_data_export(actor=request.user, customer=customer, channel="api"))
+
+
+@router.post("/{customer_id}/erase", response=dict)
+def customers_erase(request, customer_id: int, payload: ErasureIn):
+    """删除 on the customer's request: anonymisation (supervisors, admins); recorded. The
+    customer number must be repeated in `confirm_number`."""
+    check_privacy_requests(request.user)
+    customer = access_customer(user=request.user, customer_id=customer_id)
+    if payload.confirm_number.strip().upper() != customer.number.upper():
+        raise DomainError(_("客户编号不一致。"), field="confirm_number")
+    return do_customer_erase_on_request(
+        actor=request.user, customer=customer, reason=payload.reason, channel="api"
+    )

@@ -1,6 +1,8 @@
 """Export customers (with the list's filters) and transactions as CSV or XLSX.
 
-Columns match the importer's, so an export can be edited and imported back.
+Columns match the importer's, so an export can be edited and imported back. Every cell goes
+through `huitou.core.spreadsheet.safe_cell`: no text runs as a formula, no control character
+breaks the file.
 """
 
 import csv
@@ -8,6 +10,8 @@ import io
 from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
+
+from huitou.core.spreadsheet import safe_row
 
 from .models import Customer, Transaction
 
@@ -76,8 +80,8 @@ def transaction_rows(transactions: QuerySet[Transaction]) -> Iterator[list]:
 def to_csv(columns: list[str], rows: Iterable[list]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerow(safe_row(columns))
+    writer.writerows(safe_row(row) for row in rows)
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8 Chinese
 
 
@@ -86,9 +90,9 @@ def to_xlsx(columns: list[str], rows: Iterable[list]) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
-    sheet.append(columns)
+    sheet.append(safe_row(columns))
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -1,7 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Customer, CustomerKind, ImportJob, Stage, Tier, WinBackFollowUp
+from .models import (
+    Customer,
+    CustomerKind,
+    ImportJob,
+    PersonalDataAccess,
+    Stage,
+    Tier,
+    WinBackFollowUp,
+)
 
 
 class CustomerFilterForm(forms.Form):
@@ -83,3 +91,43 @@ class CustomerForm(forms.ModelForm):
             "note",
         ]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+
+class ErasureForm(forms.Form):
+    """Deleting a customer's personal data on request: confirmed by typing the number."""
+
+    confirm_number = forms.CharField(label=_("输入客户编号以确认"), max_length=16)
+    reason = forms.CharField(
+        label=_("请求说明"),
+        max_length=200,
+        help_text=_("例如：客户于某日来电要求删除个人信息。"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+
+    def clean_confirm_number(self):
+        value = self.cleaned_data["confirm_number"].strip()
+        if value.upper() != self.customer.number.upper():
+            raise forms.ValidationError(_("客户编号不一致。"))
+        return value
+
+    def clean_reason(self):
+        from huitou.core.errors import DomainError, check_text
+
+        try:
+            return check_text(self.cleaned_data["reason"].strip(), field="reason")
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+class AccessRecordFilterForm(forms.Form):
+    customer = forms.CharField(label=_("客户编号"), required=False, max_length=16)
+    actor = forms.CharField(label=_("操作人用户名"), required=False, max_length=150)
+    action = forms.ChoiceField(
+        label=_("操作"),
+        required=False,
+        choices=[("", _("全部操作")), *PersonalDataAccess.Action.choices],
+    )

@@ -24,9 +24,10 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from huitou.core.errors import DomainError
+from huitou.core.errors import DomainError, check_text
 from huitou.core.models import AuditEntry
 from huitou.core.numbering import reserve_numbers
+from huitou.core.spreadsheet import unescape_cell
 
 from .models import Customer, CustomerKind, LossReason, Stage, Tier, TierChange, Transaction
 from .phones import phone_digits
@@ -143,7 +144,8 @@ HEADER_ALIASES = {
 def parse_mapping(text: str) -> dict[str, str]:
     """ "手机号码=phone, 客户名=name" → {"手机号码": "phone", "客户名": "name"}."""
     mapping = {}
-    for pair in filter(None, (part.strip() for part in (text or "").split(","))):
+    text = check_text(text or "", field="mapping", max_length=2000)
+    for pair in filter(None, (part.strip() for part in text.split(","))):
         source, _sep, target = pair.partition("=")
         if not _sep or not source.strip() or not target.strip():
             raise DomainError(_("列映射格式应为 文件列=字段，用逗号分隔。"), field="mapping")
@@ -157,8 +159,38 @@ def read_rows(
     """Rows of a CSV or XLSX file as dicts keyed by our column names (headers are mapped
     through `mapping`, then the Chinese aliases), and the CSV's encoding ("" for XLSX)."""
     rename = {**HEADER_ALIASES, **(mapping or {})}
-    raw, encoding = _read_raw_rows(path)
-    return [{rename.get(key, key): value for key, value in row.items()} for row in raw], encoding
+    try:
+        raw, encoding = _read_raw_rows(path)
+        return [{rename.get(k, k): v for k, v in row.items()} for row in raw], encoding
+    except DomainError:
+        raise
+    except Exception as error:  # what reading broke on, said in words
+        message = describe_read_error(error, suffix=path.suffix.lower())
+        if message is None:
+            raise
+        raise DomainError(message, field="file") from error
+
+
+def describe_read_error(error: Exception, *, suffix: str) -> str | None:
+    """A sentence for a person about why the file could not be read, or None."""
+    import zipfile
+    from xml.etree.ElementTree import ParseError
+
+    if isinstance(error, FileNotFoundError):
+        return _("上传的文件已不在服务器上，请重新上传。")
+    if isinstance(error, UnicodeDecodeError):
+        return _csv_encoding_message()
+    if isinstance(error, csv.Error):
+        return _(
+            "CSV 文件格式有误，无法读取（例如引号不成对，或某个单元格超过 13 万个字符）。"
+        )
+    if suffix in (".xlsx", ".xlsm") and isinstance(
+        error, zipfile.BadZipFile | ParseError | KeyError | ValueError | TypeError | OSError
+    ):
+        return _("无法打开 XLSX 文件：文件已损坏或不是 Excel 工作簿。")
+    if isinstance(error, MemoryError):
+        return _("文件太大，服务器处理不了，请拆分成几个文件分批导入。")
+    return None
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
@@ -200,7 +232,7 @@ def _csv_rows(text: str) -> Iterator[dict[str, str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in next(reader, [])]
     for values in reader:
-        yield dict(zip(header, (v.strip() for v in values), strict=False))
+        yield dict(zip(header, (unescape_cell(v.strip()) for v in values), strict=False))
 
 
 def _xlsx_rows(path: Path) -> Iterator[dict[str, str]]:
@@ -227,7 +259,7 @@ def _cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # Excel turns 13800138000 into 13800138000.0
-    return str(value).strip()
+    return unescape_cell(str(value).strip())
 
 
 @lru_cache(maxsize=64)
@@ -259,7 +291,10 @@ def do_customers_import(
     skip_bad: bool = False,
     progress=None,
     mapping: dict[str, str] | None = None,
+    on_written=None,
 ) -> ImportReport:
+    """`on_written(report)` runs inside the write's transaction (a job records itself done
+    there, so a crash leaves either nothing written or the job done)."""
     rows, encoding = read_rows(path, mapping)
     check_header(set(rows[0]) if rows else set(), ["name"], Customer)
     report = ImportReport(dry_run=dry_run, rows=len(rows), encoding=encoding)
@@ -340,6 +375,8 @@ def do_customers_import(
     # Checking ran outside a transaction so a job's progress is visible; writing is atomic.
     with transaction.atomic():
         _write_customers(actor=actor, creates=creates, updates=list(updates.values()))
+        if on_written:
+            on_written(report)
     return report
 
 
@@ -432,7 +469,10 @@ def do_transactions_import(
     skip_bad: bool = False,
     progress=None,
     mapping: dict[str, str] | None = None,
+    on_written=None,
 ) -> ImportReport:
+    """`on_written(report)` runs inside the write's transaction (a job records itself done
+    there, so a crash leaves either nothing written or the job done)."""
     rows, encoding = read_rows(path, mapping)
     check_header(
         set(rows[0]) if rows else set(), ["customer", "time", "product", "amount"], Transaction
@@ -509,6 +549,8 @@ def do_transactions_import(
     if not dry_run:
         with transaction.atomic():
             _write_transactions(creates)
+            if on_written:
+                on_written(report)
     return report
 
 

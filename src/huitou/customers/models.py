@@ -100,6 +100,8 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Set when the personal data was erased (on request or by the retention schedule).
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("客户")
@@ -107,7 +109,13 @@ class Customer(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["tier", "stage"])]
         # Work on the whole archive at once: duplicates, merges, bulk import and export.
-        permissions = [("cleanse_customers", _("整理客户档案（查重、合并、批量导入与导出）"))]
+        permissions = [
+            ("cleanse_customers", _("整理客户档案（查重、合并、批量导入与导出）")),
+            # Personal information (PIPL): see privacy.py for who holds which.
+            ("view_personal_data", _("查看完整的电话、电子邮件和证件号码")),
+            ("reveal_personal_data", _("逐项显示被遮盖的个人信息（留痕）")),
+            ("manage_personal_data", _("处理个人信息请求（查阅复制、删除）和查看访问记录")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.number}）"
@@ -481,6 +489,10 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # A running job's worker touches this every half minute; a job whose heartbeat is
+    # stale was interrupted (worker killed or stopped) and is run again or failed.
+    heartbeat_at = models.DateTimeField(_("心跳时间"), null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("导入任务")
@@ -512,3 +524,47 @@ class ImportJob(models.Model):
             for error in report["errors"]
         ]
         return report
+
+
+class PersonalDataAccess(models.Model):
+    """Who saw, revealed, exported, deleted or anonymised a customer's personal data (PIPL)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("查看")
+        REVEAL = "reveal", _("显示")
+        EXPORT = "export", _("导出")
+        DELETE = "delete", _("删除（应客户请求）")
+        ANONYMISE = "anonymise", _("匿名化（保存期限到期）")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Empty for a bulk export of many customers (the count is in `detail`).
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("客户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="personal_data_accesses",
+    )
+    action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
+    fields = models.JSONField(_("字段"), default=list, blank=True)
+    # Where it happened ("customer_page", "api", "cli", "retention") and what it covered.
+    channel = models.CharField(_("途径"), max_length=32, blank=True)
+    detail = models.JSONField(_("说明"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("个人信息访问记录")
+        verbose_name_plural = _("个人信息访问记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.action} {self.customer_id} {self.fields}"

@@ -2,6 +2,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from huitou.core.errors import check_text
 from huitou.core.permissions import check_permission
 
 from .models import Customer
@@ -53,7 +54,8 @@ def customer_list(
     tag: str = "",
 ) -> QuerySet[Customer]:
     customers = visible_customers(user=user)
-    q = (q or "").strip()
+    q = check_text((q or "").strip(), field="q", max_length=200)
+    tag = check_text(tag or "", field="tag", max_length=64)
     if q:
         condition = Q(name__icontains=q) | Q(number__iexact=q) | Q(email__iexact=q)
         digits = phone_digits(q) if any(ch.isdigit() for ch in q) else ""

@@ -13,6 +13,7 @@ from huitou.core.audit import do_audit_changes, do_audit_record
 from huitou.core.errors import DomainError, check_choice, check_text
 from huitou.core.numbering import next_number
 from huitou.core.permissions import check_permission
+from huitou.core.schemas import NOTE_MAX
 
 from .models import (
     Customer,
@@ -104,7 +105,8 @@ def check_customer_fields(data: dict[str, Any]) -> dict[str, Any]:
             raise DomainError(_("只能是 true、false 或 null。"), field=field)
     for name, value in cleaned.items():
         if isinstance(value, str):
-            check_text(value, field=name, max_length=Customer._meta.get_field(name).max_length)
+            bound = Customer._meta.get_field(name).max_length or NOTE_MAX  # note, needs
+            check_text(value, field=name, max_length=bound)
     reason = cleaned.get("loss_reason")
     if reason is not None and not isinstance(reason, LossReason):
         raise DomainError(_("流失原因不存在。"), field="loss_reason")

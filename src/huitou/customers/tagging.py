@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huitou.core.errors import DomainError
+from huitou.core.errors import DomainError, check_text
 from huitou.core.permissions import check_permission
 
 from .models import (
@@ -139,7 +139,7 @@ def do_rule_tags_apply() -> dict[str, dict[str, int]]:
 @transaction.atomic
 def do_tag_rule_save(*, actor, name: str, conditions, match: str = "all", weight: float = 1.0):
     check_permission(actor, "customers.add_tagrule")
-    name = (name or "").strip()
+    name = check_text((name or "").strip(), field="name", max_length=64)
     if not name:
         raise DomainError(_("标签名称不能为空。"), field="name")
     if match not in TagRule.Match.values:
@@ -157,7 +157,7 @@ def do_tag_rule_save(*, actor, name: str, conditions, match: str = "all", weight
 @transaction.atomic
 def do_manual_tag(*, actor, customer: Customer, name: str, weight: float = 1.0) -> CustomerTag:
     check_permission(actor, "customers.change_customer")
-    name = (name or "").strip()
+    name = check_text((name or "").strip(), field="name")
     if not name or len(name) > 64:
         raise DomainError(_("标签名称不能为空，且不超过 64 个字符。"), field="name")
     if not 0 < weight <= 10:

@@ -1,7 +1,7 @@
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task, on_startup
 
-from .import_jobs import do_import_job_run
+from .import_jobs import do_import_job_run, do_import_jobs_recover
 from .mining import do_mined_tags_recompute
 from .services import do_loss_risk_sweep
 from .tagging import do_rfm_recompute, do_rule_tags_apply
@@ -32,3 +32,31 @@ def nightly_tag_recompute() -> None:
 @db_task()
 def run_import_job(job_id: int) -> None:
     do_import_job_run(job_id=job_id)
+
+
+@db_periodic_task(crontab(minute="50", hour="3"))
+@lock_task("customers-privacy-retention")
+def nightly_privacy_retention() -> None:
+    from .retention import do_retention_run
+
+    do_retention_run()
+
+
+@db_task()
+def recover_import_jobs() -> None:
+    do_import_jobs_recover()
+
+
+@db_periodic_task(crontab(minute="*"))
+def import_jobs_sweep() -> None:
+    """Imports a dead or stopped worker left running are run again, or fail visibly."""
+    do_import_jobs_recover()
+
+
+@on_startup()
+def import_jobs_on_startup() -> None:
+    # A worker (re)starting after a crash: the jobs it left go on as soon as they are stale.
+    from django.conf import settings
+
+    recover_import_jobs()
+    recover_import_jobs.schedule(delay=settings.HUITOU_IMPORT_STALE_SECONDS + 1)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huitou.core.audit import do_audit_changes
-from huitou.core.errors import DomainError
+from huitou.core.errors import DomainError, check_text
 from huitou.core.permissions import check_permission
 
 from .models import Customer, Tier, TierChange, TierOverride, TierRule, Transaction
@@ -156,7 +156,7 @@ def do_tier_override(
     check_permission(actor, "customers.change_customer")
     if tier not in Tier.values:
         raise DomainError(_("价值等级必须是 A、B、C、D 之一。"), field="tier")
-    reason = (reason or "").strip()
+    reason = check_text((reason or "").strip(), field="reason", max_length=200)
     if not reason:
         raise DomainError(_("人工调整等级必须填写原因。"), field="reason")
     now = timezone.now()

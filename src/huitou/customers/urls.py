@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 app_name = "customers"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("<int:customer_id>/", views.customer_detail_view, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit_view, name="edit"),
     path("<int:customer_id>/win-backs/", views.win_back_view, name="win_back"),
+    path("<int:customer_id>/reveal/", privacy_views.reveal_view, name="reveal"),
+    path(
+        "<int:customer_id>/personal-data.json",
+        privacy_views.personal_data_export_view,
+        name="personal_data_export",
+    ),
+    path("<int:customer_id>/erase/", privacy_views.erase_view, name="erase"),
+    path("privacy/", privacy_views.access_record_view, name="access_record"),
 ]

@@ -21,6 +21,7 @@ from .forms import CustomerFilterForm, CustomerForm, ImportForm, WinBackForm
 from .import_jobs import do_import_job_create
 from .models import Customer, CustomerRFM, ImportJob, Tag, TierPolicy, TierRule
 from .personality import service_guidance
+from .privacy import do_bulk_export_record, do_view_record
 from .qualification import qualification_strategy
 from .selectors import (
     access_customer,
@@ -65,7 +66,11 @@ def customer_export_view(request, fmt: str):
     form = CustomerFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     content_type, render = EXPORT_TYPES[fmt]
-    rows = customer_rows(customer_list(user=request.user, **filters))
+    customers = customer_list(user=request.user, **filters)
+    do_bulk_export_record(
+        actor=request.user, customers=customers, channel="customer_list", fmt=fmt, filters=filters
+    )
+    rows = customer_rows(customers)
     response = HttpResponse(render(CUSTOMER_EXPORT_COLUMNS, rows), content_type=content_type)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.{fmt}"'
@@ -180,6 +185,7 @@ def tier_overview_view(request):
 @require_GET
 def customer_detail_view(request, customer_id: int):
     customer = access_customer(user=request.user, customer_id=customer_id)
+    do_view_record(actor=request.user, customer=customer, channel="customer_page")
     tickets = paginate_queryset(request, ticket_list(user=request.user, customer_id=customer.pk))
     context = {
         "customer": customer,

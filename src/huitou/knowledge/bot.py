@@ -1,9 +1,10 @@
 """The FAQ bot: answer, ask which question is meant, or hand off to a person, never invent.
 
-A hand-off files (or updates) a chat ticket carrying the whole conversation; routing then
-queues it for an agent."""
+A hand-off files a chat ticket whose thread holds the conversation, each turn once; routing
+then queues it for an agent. A conversation hands off once: later turns join that ticket."""
 
 import uuid
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import F
@@ -61,17 +62,15 @@ def _conversation(token: str | None) -> BotConversation:
     return BotConversation.objects.create(token=uuid.uuid4())
 
 
-def transcript(conversation: BotConversation) -> str:
-    lines = []
-    for turn in conversation.turns.all():
-        lines.append(_("客户：%(text)s") % {"text": turn.question})
-        if turn.answer:
-            lines.append(_("机器人：%(text)s") % {"text": turn.answer})
-    return "\n".join(lines)
-
-
 @transaction.atomic
-def do_bot_ask(*, question: str, conversation: str | None = None) -> dict:
+def do_bot_ask(
+    *,
+    question: str,
+    conversation: str | None = None,
+    hand_off_guard: Callable[[], None] | None = None,
+) -> dict:
+    """One question. `hand_off_guard` is called before a new hand-off files a ticket; what it
+    raises (a rate limit) undoes the whole question."""
     question = check_text((question or "").strip(), field="question", max_length=500)
     if not question:
         raise DomainError(_("请输入问题。"), field="question")
@@ -107,8 +106,16 @@ def do_bot_ask(*, question: str, conversation: str | None = None) -> dict:
         answer=text,
         confidence=result.confidence,
     )
-    if result.decision == "handoff":
+    if talk.ticket is not None:  # handed off before: this turn joins that ticket
+        if result.decision == "handoff":
+            turn.answer = text = _("您的对话已转给人工客服，请稍候，客服会尽快回复您。")
+            turn.save(update_fields=["answer"])
+        _post_turns(talk)
+    elif result.decision == "handoff":
+        if hand_off_guard is not None:
+            hand_off_guard()
         _hand_off(talk, reason=reason)
+    if result.decision == "handoff":
         text = turn.answer + (
             _("（工单号 %(number)s）") % {"number": talk.ticket.number} if talk.ticket else ""
         )
@@ -130,37 +137,58 @@ def do_bot_ask(*, question: str, conversation: str | None = None) -> dict:
 
 
 def _hand_off(talk: BotConversation, *, reason: str) -> None:
-    """File the chat as a ticket for a person (or add the new turns to the one filed)."""
+    """File the chat as a ticket for a person, its turns in the ticket's thread."""
     from huitou.customers.services import do_customer_create
-    from huitou.tickets.models import Message
-    from huitou.tickets.services import do_customer_message_add, do_ticket_create
+    from huitou.tickets.services import do_ticket_create
 
     # The entry answered just before counts a hand-off: it did not help.
     last_answer = talk.turns.filter(decision="answer").order_by("-id").first()
     if last_answer is not None and last_answer.entry_id:
         FaqEntry.objects.filter(pk=last_answer.entry_id).update(handoffs=F("handoffs") + 1)
     robot = bot_user()
-    if talk.ticket is None:
-        first = talk.turns.order_by("id").first()
-        customer = do_customer_create(
-            actor=robot, name=_("在线访客 %(code)s") % {"code": str(talk.token)[:8]}
-        )
-        mood = triage(" ".join(talk.turns.values_list("question", flat=True)))
-        ticket = do_ticket_create(
-            actor=robot,
-            customer=customer,
-            channel="chat",
-            type=mood.type,
-            priority=mood.priority,
-            subject=_("在线咨询：%(question)s") % {"question": first.question[:40]},
-            description=transcript(talk),
-        )
-        Message.objects.create(
-            ticket=ticket, sender=Message.Sender.CUSTOMER, public=True, body=transcript(talk)
-        )
-        talk.ticket = ticket
-    else:
-        do_customer_message_add(ticket=talk.ticket, body=transcript(talk))
+    first = talk.turns.order_by("id").first()
+    customer = do_customer_create(
+        actor=robot, name=_("在线访客 %(code)s") % {"code": str(talk.token)[:8]}
+    )
+    mood = triage(" ".join(talk.turns.values_list("question", flat=True)))
+    talk.ticket = do_ticket_create(
+        actor=robot,
+        customer=customer,
+        channel="chat",
+        type=mood.type,
+        priority=mood.priority,
+        subject=_("在线咨询：%(question)s") % {"question": first.question[:40]},
+        description=_("智能客服会话 %(code)s 转人工，对话逐条见沟通记录。")
+        % {"code": str(talk.token)[:8]},
+    )
     talk.status = BotConversation.Status.HANDED_OFF
     talk.handoff_reason = reason
     talk.save(update_fields=["ticket", "status", "handoff_reason"])
+    _post_turns(talk, new_ticket=True)
+
+
+def _post_turns(talk: BotConversation, *, new_ticket: bool = False) -> None:
+    """Add the turns not yet in the ticket's thread, each once: the customer's question as
+    the customer's message, the bot's reply as the bot's. Each message is one turn, so a
+    long chat never makes a message too long to file."""
+    from huitou.tickets.models import Message
+    from huitou.tickets.services import do_customer_message_add
+
+    robot = bot_user()
+    turns = list(talk.turns.filter(in_ticket=False).order_by("id"))
+    for turn in turns:
+        if new_ticket:  # a new ticket: no status or SLA to move yet
+            Message.objects.create(
+                ticket=talk.ticket, sender=Message.Sender.CUSTOMER, public=True, body=turn.question
+            )
+        else:
+            do_customer_message_add(ticket=talk.ticket, body=turn.question)
+        if turn.answer:
+            Message.objects.create(
+                ticket=talk.ticket,
+                author=robot,
+                sender=Message.Sender.SYSTEM,
+                public=True,
+                body=turn.answer,
+            )
+    BotTurn.objects.filter(pk__in=[turn.pk for turn in turns]).update(in_ticket=True)

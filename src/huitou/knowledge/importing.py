@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import transaction
 
 from huitou.core.errors import DomainError
+from huitou.core.spreadsheet import unescape_cell
 
 from .services import check_faq_fields, do_faq_save
 
@@ -43,7 +44,7 @@ def read_rows(path: Path) -> list[dict]:
     if missing:
         raise ValueError(f"missing columns: {', '.join(missing)}")
     return [
-        {name: (row[i] if i < len(row) else "") for i, name in enumerate(header)}
+        {name: (unescape_cell(row[i]) if i < len(row) else "") for i, name in enumerate(header)}
         for row in values[1:]
     ]
 

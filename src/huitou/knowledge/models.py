@@ -230,6 +230,8 @@ class BotTurn(models.Model):
     )
     answer = models.TextField(_("回复"), blank=True)
     confidence = models.FloatField(_("置信度"), default=0)
+    # Set once the turn is in the hand-off ticket's thread: each turn goes there once.
+    in_ticket = models.BooleanField(_("已转入工单"), default=False)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
@@ -239,3 +241,58 @@ class BotTurn(models.Model):
 
     def __str__(self) -> str:
         return self.question[:30]
+
+
+class ContactCode(models.Model):
+    """A one-time code sent to a portal ticket's contact (SMS or e-mail). Entering it proves
+    the contact and links the ticket to that customer. Only the code's HMAC is kept."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("短信")
+        EMAIL = "email", _("电子邮件")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("工单"),
+        on_delete=models.CASCADE,
+        related_name="contact_codes",
+    )
+    channel = models.CharField(_("发送方式"), max_length=8, choices=Channel.choices)
+    destination = models.CharField(_("发送到"), max_length=254)
+    code_hash = models.CharField(max_length=100, editable=False)  # salt$hmac
+    attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("失效时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("验证码")
+        verbose_name_plural = _("验证码")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.channel}"
+
+
+class FaqVote(models.Model):
+    """One visitor's (or one bot conversation's) vote on an entry: the counters on FaqEntry
+    move only when a vote is recorded here, so a voter counts once per entry."""
+
+    entry = models.ForeignKey(
+        FaqEntry, verbose_name=_("条目"), on_delete=models.CASCADE, related_name="votes"
+    )
+    # "client:<keyed hash of the IP address>" or "conversation:<bot conversation token>";
+    # a hash, so no IP address is stored.
+    voter = models.CharField(_("投票人"), max_length=64)
+    helpful = models.BooleanField(_("有用"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("问答投票")
+        verbose_name_plural = _("问答投票")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "voter"], name="one_vote_per_voter_and_entry")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}:{self.voter}"

@@ -1,6 +1,9 @@
 """The self-service portal's reads and writes (no login)."""
 
-from django.db import transaction
+import hashlib
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,16 +47,50 @@ def portal_search(query: str, *, limit: int = 5) -> list[FaqEntry]:
     return [visible[c.entry_id] for c in relevant_candidates(result) if c.entry_id in visible]
 
 
-def do_faq_vote(*, entry: FaqEntry, helpful: bool) -> None:
+@transaction.atomic
+def do_faq_vote(*, entry: FaqEntry, helpful: bool, voter: str) -> bool:
+    """Count a vote once per `voter` (see portal_voter / conversation_voter) and entry; False
+    when this voter has voted on the entry already (nothing changes)."""
+    from .models import FaqVote
+
+    with transaction.atomic():  # a savepoint: a duplicate must not spoil the outer transaction
+        try:
+            FaqVote.objects.create(entry_id=entry.pk, voter=voter[:64], helpful=helpful)
+        except IntegrityError:
+            return False
     field = "helpful_votes" if helpful else "unhelpful_votes"
     FaqEntry.objects.filter(pk=entry.pk).update(**{field: F(field) + 1})
+    return True
+
+
+def portal_voter(client: str) -> str:
+    """The voter key of a portal visitor: a keyed hash of its client address (no IP stored)."""
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:faq-vote:{client}".encode()).hexdigest()
+    return f"client:{digest[:40]}"
+
+
+def conversation_voter(token) -> str:
+    return f"conversation:{token}"
+
+
+def has_voted(*, entry_id: int, voter: str) -> bool:
+    from .models import FaqVote
+
+    return FaqVote.objects.filter(entry_id=entry_id, voter=voter).exists()
 
 
 @transaction.atomic
-def do_portal_ticket_create(*, name: str, phone: str, question: str, details: str = ""):
-    """还需要帮助: the customer's question becomes a web ticket, under their record when the
-    phone number is known."""
-    from huitou.customers.services import do_customer_create, find_customer_by_phone
+def do_portal_ticket_create(
+    *, name: str, phone: str = "", email: str = "", question: str, details: str = ""
+):
+    """还需要帮助: the customer's question becomes a web ticket.
+
+    Anyone can type anyone's phone number or address here, so the ticket is never filed
+    under the customer that contact belongs to: it goes under a new visitor record (the
+    default tier, no contact on it) and carries the contact as unverified until the
+    customer proves it with a code (see .verification)."""
+    from huitou.customers.services import check_customer_fields, do_customer_create
+    from huitou.tickets.models import ContactStatus
     from huitou.tickets.services import do_ticket_create
 
     from .bot import bot_user
@@ -65,21 +102,23 @@ def do_portal_ticket_create(*, name: str, phone: str, question: str, details: st
         raise DomainError(_("请填写您的称呼。"), field="name")
     if not question:
         raise DomainError(_("请填写您的问题。"), field="question")
+    contact = check_customer_fields({"phone": phone or "", "email": email or ""})
     robot = bot_user()
-    customer = find_customer_by_phone(phone=phone) if phone else None
-    if customer is None:
-        customer = do_customer_create(actor=robot, name=name, phone=phone)
+    visitor = do_customer_create(actor=robot, name=name)
     mood = triage(f"{question} {details}")
+    has_contact = bool(contact["phone"] or contact["email"])
     return do_ticket_create(
         actor=robot,
-        customer=customer,
+        customer=visitor,
         channel="web",
         type=mood.type,
         priority=mood.priority,
         subject=question,
         description=details,
         contact_name=name,
-        contact_phone=phone,
+        contact_phone=contact["phone"],
+        contact_email=contact["email"],
+        contact_status=ContactStatus.UNVERIFIED if has_contact else ContactStatus.STAFF,
     )
 
 

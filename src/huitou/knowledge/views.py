@@ -6,19 +6,23 @@ from django.views.decorators.http import require_POST
 
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
+from huitou.core.ratelimit import RateLimited, check_rate_limit, client_key, rate_limited
 
 from .portal import (
     do_faq_vote,
     do_portal_ticket_create,
+    has_voted,
     portal_categories,
     portal_entries,
     portal_search,
+    portal_voter,
 )
 
 
 class HelpTicketForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("您的称呼"), max_length=100)
     phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=32, required=False)
+    email = forms.EmailField(label=gettext_lazy("电子邮箱"), max_length=254, required=False)
     question = forms.CharField(label=gettext_lazy("您的问题"), max_length=200)
     details = forms.CharField(
         label=gettext_lazy("详细情况"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -42,18 +46,17 @@ def help_entry_view(request, entry_id: int):
     entry = next((e for e in portal_entries() if e.pk == entry_id), None)
     if entry is None:
         raise Http404
-    voted = entry_id in request.session.get("faq_votes", [])
+    voted = has_voted(entry_id=entry_id, voter=portal_voter(client_key(request)))
     return render(request, "knowledge/help_entry.html", {"entry": entry, "voted": voted})
 
 
 @require_POST
+@rate_limited("portal_vote")
 def help_vote_view(request, entry_id: int):
     entry = next((e for e in portal_entries() if e.pk == entry_id), None)
-    if entry is not None:
-        votes = request.session.get("faq_votes", [])
-        if entry_id not in votes:  # one vote per visitor session
-            do_faq_vote(entry=entry, helpful=request.POST.get("helpful") == "1")
-            request.session["faq_votes"] = [*votes, entry_id][-200:]
+    if entry is not None:  # one vote per visitor (client address), however many sessions
+        voter = portal_voter(client_key(request))
+        do_faq_vote(entry=entry, helpful=request.POST.get("helpful") == "1", voter=voter)
     return redirect("help:entry", entry_id=entry_id)
 
 
@@ -61,11 +64,17 @@ def help_ticket_view(request):
     form = HelpTicketForm(request.POST or None, initial={"question": request.GET.get("q", "")})
     if request.method == "POST" and form.is_valid():
         try:
+            check_rate_limit(request, "portal_ticket")
+        except RateLimited as limited:  # before anything is saved
+            return limited.response(request)
+        try:
             ticket = do_portal_ticket_create(**form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            return render(request, "knowledge/help_ticket_done.html", {"ticket": ticket})
+            from .verify_views import done_context
+
+            return render(request, "knowledge/help_ticket_done.html", done_context(ticket))
     return render(
         request, "knowledge/help_ticket.html", {"form": form}, status=422 if form.errors else 200
     )

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from huitou.accounts.models import User
 from huitou.core.errors import DomainError, check_text
 from huitou.core.permissions import check_permission
+from huitou.core.schemas import Day, Moment, ShortName, Text
 from huitou.tickets.api import MAX_ID, ChannelName, PriorityName, TypeName
 
 from .business_time import CalendarError
@@ -21,18 +22,18 @@ from .routing import do_agent_status_set
 from .services import do_calendar_create, do_policy_create
 
 router = Router(tags=["sla"])
-Clock = list[list[str]]
+Clock = list[list[Text(8)]]  # [["09:00", "12:00"], ...]
 
 
 class CalendarIn(Schema):
-    name: str
-    timezone: str = "Asia/Shanghai"
-    hours: dict[str, Clock] = Field(
+    name: ShortName
+    timezone: ShortName = "Asia/Shanghai"
+    hours: dict[Text(3), Clock] = Field(
         ..., description='{"mon": [["09:00","12:00"],["13:30","18:00"]], ...}'
     )
-    holidays: list[date] = []
-    workdays: list[date] = Field([], description="make-up working days (调休)")
-    workday_hours: list[list[str]] | None = None
+    holidays: list[Day] = Field([], max_length=1000)
+    workdays: list[Day] = Field([], max_length=1000, description="make-up working days (调休)")
+    workday_hours: Clock | None = None
 
 
 class CalendarOut(Schema):
@@ -54,12 +55,12 @@ class CalendarOut(Schema):
 
 
 class PolicyIn(Schema):
-    name: str
+    name: ShortName
     order: int = Field(100, ge=0, le=1_000_000)
-    conditions: dict[str, str | None] = Field(
+    conditions: dict[ShortName, ShortName | None] = Field(
         {}, description="tier, type, priority, channel; absent or empty matches any"
     )
-    calendar: int | str = Field(..., description="the calendar's id or name")
+    calendar: int | ShortName = Field(..., description="the calendar's id or name")
     first_response_minutes: int
     next_response_minutes: int | None = None
     resolution_minutes: int
@@ -89,7 +90,7 @@ class PreviewQuery(Schema):
     type: TypeName | None = None
     priority: PriorityName | None = None
     channel: ChannelName | None = None
-    start: datetime | None = None
+    start: Moment | None = None
 
 
 class PreviewOut(Schema):
@@ -102,9 +103,9 @@ class PreviewOut(Schema):
 
 
 class PeriodQuery(Schema):
-    start: date | None = None
-    end: date | None = None
-    group_by: str = "policy"
+    start: Day | None = None
+    end: Day | None = None
+    group_by: ShortName = "policy"
 
 
 class AgentStatusIn(Schema):

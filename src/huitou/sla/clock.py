@@ -196,6 +196,20 @@ def _live(step: EscalationStep, sla: TicketSla) -> bool:
     return False
 
 
+def _covered(step: EscalationStep, fire_at: datetime, done: list[EscalationAction]) -> bool:
+    """Has this step in effect run already? After a change of policy (e.g. an automatic
+    priority raise) the new policy's steps may be long past; one whose like (same metric,
+    same action) already ran at or after its time would only repeat that, e.g. a second
+    "已超时" seconds after the first. A step whose like ran before its time still fires."""
+    return any(
+        action.step.metric == step.metric
+        and action.step.action == step.action
+        and action.done_at is not None
+        and action.done_at >= fire_at
+        for action in done
+    )
+
+
 def _schedule(sla: TicketSla, ticket: Ticket) -> None:
     """Make the pending actions match the clock: one per live step, at its time; steps
     already done stay done, the rest are cancelled until they are live again."""
@@ -203,20 +217,21 @@ def _schedule(sla: TicketSla, ticket: Ticket) -> None:
     # Locked: a sweep holding one of these rows finishes first, and its "done" stays done.
     existing = {
         action.step_id: action
-        for action in EscalationAction.objects.select_for_update().filter(ticket_id=sla.pk)
+        for action in EscalationAction.objects.select_for_update(of=("self",))
+        .select_related("step")
+        .filter(ticket_id=sla.pk)
     }
+    done = [a for a in existing.values() if a.status == EscalationAction.Status.DONE]
     create, update = [], []
     for step in sla.policy.steps.all():
         action = existing.get(step.pk)
         if action is not None and action.status == EscalationAction.Status.DONE:
             continue
-        if not _live(step, sla):
+        fire_at = _fire_at(step, sla, calendar) if _live(step, sla) else None
+        if fire_at is None or _covered(step, fire_at, done):
             if action is not None and action.status == EscalationAction.Status.PENDING:
                 action.status = EscalationAction.Status.CANCELLED
                 update.append(action)
-            continue
-        fire_at = _fire_at(step, sla, calendar)
-        if fire_at is None:
             continue
         if action is None:
             create.append(EscalationAction(ticket_id=sla.pk, step=step, fire_at=fire_at))

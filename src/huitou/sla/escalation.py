@@ -57,24 +57,22 @@ def do_escalation_sweep(
             )
             if not actions:
                 break
-            done = []
+            done = 0
             for action in actions:
-                if _claim_and_run(action, now=now):
-                    action.status = EscalationAction.Status.DONE
-                    action.done_at = now
-                    action.worker = worker
-                    done.append(action)
+                if _claim_and_run(action, now=now, worker=worker):
+                    done += 1
                 else:
                     skipped.add(action.pk)
-            EscalationAction.objects.bulk_update(done, ["status", "done_at", "worker"])
-        ran += len(done)
+        ran += done
     return ran
 
 
-def _claim_and_run(action: EscalationAction, *, now: datetime) -> bool:
+def _claim_and_run(action: EscalationAction, *, now: datetime, worker: str) -> bool:
     """Run one action if its ticket is free and the step still applies; False to retry
     later (ticket busy, or the action failed). A step that no longer applies is closed
-    as cancelled here and reported as not run."""
+    as cancelled here and reported as not run. The action is marked done before it runs,
+    in the same savepoint: what it causes (a priority raise that moves the ticket to
+    another policy) sees it done, and a failure undoes the mark with the rest."""
     from .clock import _live
 
     try:
@@ -93,6 +91,14 @@ def _claim_and_run(action: EscalationAction, *, now: datetime) -> bool:
                     status=EscalationAction.Status.CANCELLED
                 )
                 return False
+            EscalationAction.objects.filter(pk=action.pk).update(
+                status=EscalationAction.Status.DONE, done_at=now, worker=worker
+            )
+            action.status, action.done_at, action.worker = (
+                EscalationAction.Status.DONE,
+                now,
+                worker,
+            )
             _run(action, ticket, now=now)
             return True
     except Exception:

@@ -10,6 +10,7 @@ from huitou.accounts.models import Department, User
 from huitou.core.errors import DomainError
 from huitou.core.pagination import ApiPagination
 from huitou.core.permissions import check_permission
+from huitou.core.schemas import Body, Name, SearchText, Subject, Text
 from huitou.customers.selectors import access_customer
 
 from .phrases import forbidden_phrases_in, forbidden_warning, standard_phrases_for
@@ -29,22 +30,22 @@ class TicketIn(Schema):
     customer: int
     channel: ChannelName
     type: TypeName
-    subject: str
-    description: str = ""
+    subject: Subject
+    description: Body = ""
     priority: PriorityName = "normal"
     department: int | None = None
     assignee: int | None = None
     direction: Literal["inbound", "outbound"] = "inbound"
-    contact_name: str = ""
-    contact_phone: str = ""
+    contact_name: Name = ""
+    contact_phone: Text(32) = ""
 
 
 class TicketPatch(Schema):
     status: StatusName | None = None
     priority: PriorityName | None = None
     type: TypeName | None = None
-    subject: str | None = None
-    description: str | None = None
+    subject: Subject | None = None
+    description: Body | None = None
     department: int | None = None
     assignee: int | None = None
 
@@ -76,6 +77,14 @@ class TicketOut(Schema):
     description: str
     contact_name: str
     contact_phone: str
+    contact_email: str
+    contact_verified: bool | None = Field(
+        None,
+        description="null: the contact was recorded by staff; false: typed by the customer on "
+        "the portal and not yet proven (the ticket is under a visitor record); true: proven "
+        "by a code sent to it.",
+    )
+    contact_verified_at: datetime | None
     priority: str
     status: str
     assignee: int | None = Field(alias="assignee_id")
@@ -97,6 +106,22 @@ class TicketOut(Schema):
         return sla_summary(getattr(obj, "sla", None))
 
     @staticmethod
+    def resolve_contact_verified(obj) -> bool | None:
+        return {"unverified": False, "verified": True}.get(obj.contact_status)
+
+    @staticmethod
+    def resolve_contact_phone(obj, context) -> str:
+        from huitou.customers.privacy import shown_value  # masked for who does not need it
+
+        return shown_value(context["request"].user, "phone", obj.contact_phone)
+
+    @staticmethod
+    def resolve_contact_email(obj, context) -> str:
+        from huitou.customers.privacy import shown_value
+
+        return shown_value(context["request"].user, "email", obj.contact_email)
+
+    @staticmethod
     def resolve_assignee_name(obj) -> str | None:
         return obj.assignee.display_name if obj.assignee_id else None
 
@@ -111,12 +136,12 @@ class TicketFilters(Schema):
     type: TypeName | Literal[""] = ""
     priority: PriorityName | Literal[""] = ""
     tier: Literal["", "A", "B", "C", "D"] = ""
-    q: str = ""
+    q: SearchText = ""
     customer: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class MessageIn(Schema):
-    body: str
+    body: Body
     public: bool = True
     confirm_forbidden: bool = False
 
@@ -219,7 +244,7 @@ phrases_router = Router(tags=["phrases"])
 
 
 class PhraseCheckIn(Schema):
-    text: str
+    text: Body
 
 
 class ForbiddenHitOut(Schema):
@@ -274,7 +299,7 @@ def phrases_standard(request, query: Query[PhraseTicketQuery]):
 
 
 class TransferIn(Schema):
-    reason: str
+    reason: Text(500)
     assignee: int | None = Field(None, ge=1, le=MAX_ID)
     queue: int | None = Field(None, ge=1, le=MAX_ID)
 

@@ -40,6 +40,14 @@ class Direction(models.TextChoices):
     OUTBOUND = "outbound", _("呼出")
 
 
+class ContactStatus(models.TextChoices):
+    """Whether the contact on a self-service ticket has been proven to be the customer's."""
+
+    STAFF = "", _("无需验证")
+    UNVERIFIED = "unverified", _("未验证")
+    VERIFIED = "verified", _("已验证")
+
+
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
 
@@ -60,6 +68,17 @@ class Ticket(models.Model):
     description = models.TextField(_("描述"), blank=True)
     contact_name = models.CharField(_("联系人"), max_length=100, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    contact_email = models.EmailField(_("联系邮箱"), blank=True)
+    # A contact typed on the portal proves nothing: until the customer enters a code sent to
+    # it, the ticket stays with a visitor record and never reaches the matching customer.
+    contact_status = models.CharField(
+        _("联系方式验证"),
+        max_length=16,
+        choices=ContactStatus.choices,
+        blank=True,
+        default=ContactStatus.STAFF,
+    )
+    contact_verified_at = models.DateTimeField(_("联系方式验证时间"), null=True, blank=True)
     priority = models.CharField(
         _("优先级"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
     )

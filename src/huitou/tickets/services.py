@@ -10,10 +10,12 @@ from huitou.core.audit import do_audit_changes, do_audit_record
 from huitou.core.errors import ConflictError, DomainError, check_choice, check_text
 from huitou.core.numbering import next_number
 from huitou.core.permissions import check_permission
+from huitou.core.schemas import BODY_MAX, SUBJECT_MAX
 from huitou.customers.models import Customer
 
 from .models import (
     Channel,
+    ContactStatus,
     Direction,
     ForbiddenPhraseUse,
     Message,
@@ -46,7 +48,7 @@ UPDATABLE_FIELDS = {
 
 
 def _check_subject(subject: str) -> str:
-    subject = check_text((subject or "").strip(), field="subject")
+    subject = check_text((subject or "").strip(), field="subject", max_length=SUBJECT_MAX)
     if not subject:
         raise DomainError(_("主题不能为空。"), field="subject")
     if len(subject) > 200:
@@ -105,7 +107,11 @@ def do_ticket_create(
     direction: str = Direction.INBOUND,
     contact_name: str = "",
     contact_phone: str = "",
+    contact_email: str = "",
+    contact_status: str = ContactStatus.STAFF,
 ) -> Ticket:
+    """Open a ticket. `contact_status` "unverified" marks a contact the customer typed
+    themselves (portal): the agent is told it is unproven until do_ticket_contact_verify."""
     check_permission(actor, "tickets.add_ticket")
     dispatch_to = None
     if type == TicketType.COMPLAINT and department is not None and not department.is_service_centre:
@@ -118,7 +124,9 @@ def do_ticket_create(
         type=check_choice(type, TicketType, "type"),
         direction=check_choice(direction, Direction, "direction"),
         subject=_check_subject(subject),
-        description=check_text((description or "").strip(), field="description"),
+        description=check_text(
+            (description or "").strip(), field="description", max_length=BODY_MAX
+        ),
         priority=check_choice(priority, Priority, "priority"),
         department=department,
         assignee=assignee,
@@ -126,6 +134,10 @@ def do_ticket_create(
         contact_phone=check_text(
             (contact_phone or "").strip(), field="contact_phone", max_length=32
         ),
+        contact_email=check_text(
+            (contact_email or "").strip().lower(), field="contact_email", max_length=254
+        ),
+        contact_status=check_choice(contact_status, ContactStatus, "contact_status"),
         created_by=actor,
     )
     check_assignee(actor=actor, assignee=assignee, ticket_department_id=ticket.department_id)
@@ -144,6 +156,43 @@ def do_ticket_create(
 
     do_ticket_route(ticket=ticket)
     do_sla_start(ticket=ticket)
+    return ticket
+
+
+@transaction.atomic
+def do_ticket_contact_verify(*, ticket: Ticket, customer: Customer) -> Ticket:
+    """The customer proved the ticket's unverified contact (a code sent to it): the ticket
+    now belongs to `customer`, the record that contact identifies, and is queued and timed
+    by that customer's tier. Both changes land in the ticket's history."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.contact_status != ContactStatus.UNVERIFIED:
+        raise ConflictError(_("该工单的联系方式无需验证或已经验证。"), field="contact_status")
+    now = timezone.now()
+    diffs = [("contact_status", ticket.contact_status, ContactStatus.VERIFIED)]
+    if customer.pk != ticket.customer_id:
+        diffs.append(("customer", ticket.customer, customer))
+    ticket.customer = customer
+    ticket.contact_status = ContactStatus.VERIFIED
+    ticket.contact_verified_at = now
+    ticket.save(update_fields=["customer", "contact_status", "contact_verified_at", "updated_at"])
+    do_audit_changes(obj=ticket, actor=None, changes=diffs)
+    if len(diffs) > 1 and ticket.is_open:
+        # Another customer, maybe another tier: the queue and the SLA the tier gives.
+        # The same rule as a tier change (sla.routing.do_tickets_requeue_for_customers).
+        from huitou.sla.clock import do_sla_recompute
+        from huitou.sla.routing import do_ticket_route, queue_fits, queue_for
+
+        ticket = Ticket.objects.select_related("customer", "queue").get(pk=ticket.pk)
+        target = queue_for(ticket)
+        fits = ticket.queue is not None and queue_fits(ticket.queue, ticket)
+        if target != ticket.queue and not (fits and not (target and target.tier)):
+            if target is None:
+                do_audit_changes(obj=ticket, actor=None, changes=[("queue", ticket.queue, None)])
+                ticket.queue = None
+                ticket.save(update_fields=["queue"])
+            else:
+                do_ticket_route(ticket=ticket)
+        do_sla_recompute(ticket=ticket, now=now)
     return ticket
 
 
@@ -245,7 +294,7 @@ def do_ticket_update(*, actor, ticket: Ticket, changes: dict[str, Any]) -> Ticke
             diffs.append(("subject", ticket.subject, subject))
             ticket.subject = subject
     if "description" in changes:
-        check_text(changes["description"] or "", field="description")
+        check_text(changes["description"] or "", field="description", max_length=BODY_MAX)
     if "description" in changes and (changes["description"] or "") != ticket.description:
         diffs.append(("description", ticket.description, changes["description"] or ""))
         ticket.description = changes["description"] or ""
@@ -426,3 +475,36 @@ def do_phone_ticket_create(
         contact_name=customer.name,
         contact_phone=phone,
     )
+
+
+# A ticket's own copy of how to reach the customer; cleared with the customer's personal data.
+CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
+
+
+@transaction.atomic
+def do_ticket_contact_anonymise(*, actor, customer: Customer) -> int:
+    """Clear the contact copied onto every ticket of `customer` (its personal data is being
+    erased, see huitou.customers.retention); the history keeps that it happened, not the
+    values, and earlier history entries of these fields lose theirs. Returns the tickets
+    changed."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from huitou.core.models import AuditEntry
+
+    fields = [f for f in CONTACT_FIELDS if any(x.name == f for x in Ticket._meta.fields)]
+    tickets = list(
+        Ticket.objects.select_for_update()
+        .filter(customer=customer)
+        .exclude(**{f: "" for f in fields})
+        .order_by("pk")
+    )
+    if not tickets:
+        return 0
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(**{f: "" for f in fields})
+    content_type = ContentType.objects.get_for_model(Ticket)
+    AuditEntry.objects.filter(
+        content_type=content_type, object_id__in=[t.pk for t in tickets], field__in=fields
+    ).update(old_value="", new_value="")
+    for ticket in tickets:
+        do_audit_record(obj=ticket, actor=actor, action="anonymised", field="contact_phone")
+    return len(tickets)

@@ -1,6 +1,8 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -17,6 +19,11 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = (os.environ.get(name) or "").strip()
+    return int(value) if value else default
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -45,10 +52,13 @@ INSTALLED_APPS = [
     "huitou.complaints",
     "huitou.sla",
     "huitou.knowledge",
+    "axes",  # failed-login lockouts, audited in the admin (访问尝试 / 访问失败)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "huitou.config.api.ApiErrorMiddleware",  # every error under /api/ is JSON
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -56,11 +66,18 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "huitou.accounts.middleware.StaffSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lockout flagged during the request into the lockout page / 429 JSON.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "huitou.config.urls"
 WSGI_APPLICATION = "huitou.config.wsgi.application"
+
+# A request body beyond this is refused (413 under /api/). JSON and form posts are small: the
+# longest text field is 20,000 characters. Uploaded files (customer imports) do not count.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("HUITOU_MAX_REQUEST_BYTES", str(1024 * 1024)))
 
 TEMPLATES = [
     {
@@ -103,8 +120,61 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tickets:inbox"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "huitou.accounts.passwords.VarietyValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out client before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Behind a reverse proxy: how many proxies in front of the app append to X-Forwarded-For.
+# 0 (the default) trusts no forwarded header: the client is REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Lockouts after failed sign-ins (django-axes). A username is locked only for the address
+# it failed from, so a stranger cannot lock a colleague out of the office; an address that
+# fails for many usernames is locked for all of them; bearer-token guesses count per address.
+HUITOU_LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+HUITOU_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 20)
+HUITOU_API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "huitou.accounts.lockout.failure_limit"
+AXES_HANDLER = "huitou.accounts.lockout.LockoutHandler"
+AXES_USERNAME_CALLABLE = "huitou.accounts.lockout.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "huitou.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "huitou.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# A locked-out client's further attempts do not extend the lock (Retry-After stays true).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+
+# Staff sessions: signed out after this long idle, and at the latest this long after sign-in.
+STAFF_IDLE_TIMEOUT_MINUTES = env_int("STAFF_IDLE_TIMEOUT_MINUTES", 30)
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 10)
+
+# Content-Security-Policy (django-csp), in every environment so tests see what production
+# sends: scripts and styles only from our own origin, no inline code, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 
 def language_code(raw: str) -> str:
@@ -132,9 +202,51 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "huitou@localhost")
+# The SMTP server, for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # seconds; never wait for ever
+# The outbox (core.OutboxMessage): how long a worker holds a message it is sending before
+# another may take it over (longer than EMAIL_TIMEOUT), and how often a failing message is
+# tried (back-off 1, 2, 4 … 60 minutes) before it is marked failed for an admin to see.
+HUITOU_OUTBOX_LEASE_SECONDS = int(os.environ.get("HUITOU_OUTBOX_LEASE_SECONDS", "120"))
+HUITOU_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("HUITOU_OUTBOX_MAX_ATTEMPTS", "10"))
+# An import job whose worker has not touched it for this long was interrupted: it is run
+# again (once) or failed with a message saying so.
+HUITOU_IMPORT_STALE_SECONDS = int(os.environ.get("HUITOU_IMPORT_STALE_SECONDS", "300"))
+# Text messages (verification codes): console, locmem (tests) or the JSON-over-HTTP gateway
+# (huitou.knowledge.sms.HttpBackend, which posts to SMS_HTTP_URL with SMS_HTTP_API_KEY).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "huitou.knowledge.sms.ConsoleBackend")
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+SMS_HTTP_API_KEY = os.environ.get("SMS_HTTP_API_KEY", "")
+SMS_HTTP_TIMEOUT = float(os.environ.get("SMS_HTTP_TIMEOUT", "10"))
+SMS_SENDER = os.environ.get("SMS_SENDER", "")
+# A portal ticket's contact is proven by a 6-digit code: valid this long, this many tries;
+# one destination gets at most CONTACT_CODE_DESTINATION_RATE codes ("N/s|m|h|d").
+CONTACT_CODE_TTL_SECONDS = int(os.environ.get("CONTACT_CODE_TTL_SECONDS", "600"))
+CONTACT_CODE_MAX_ATTEMPTS = int(os.environ.get("CONTACT_CODE_MAX_ATTEMPTS", "5"))
+CONTACT_CODE_DESTINATION_RATE = os.environ.get("CONTACT_CODE_DESTINATION_RATE", "3/h")
 # Links in e-mails point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+# Personal information retention (PIPL): the personal data of a customer with no ticket,
+# purchase or follow-up for this many years is anonymised by the nightly job
+# (`huitou privacy retention`); 0 turns the schedule off.
+CUSTOMER_INACTIVE_RETENTION_YEARS = int(os.environ.get("CUSTOMER_INACTIVE_RETENTION_YEARS", "3"))
+
+# The worker (`huitou run_huey`) stops gracefully on SIGTERM, as systemd, Docker and
+# `huitou serve` send it: it finishes the tasks in hand (up to HUEY_SHUTDOWN_TIMEOUT
+# seconds) before exiting. SIGINT stops it at once.
+HUEY_CONSUMER = {
+    "workers": 2,
+    "worker_type": "thread",
+    "graceful_signal": "TERM",
+    "shutdown_timeout": int(os.environ.get("HUEY_SHUTDOWN_TIMEOUT", "30")),
+}
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     HUEY = {
@@ -142,7 +254,7 @@ if REDIS_URL:
         "name": "huitou",
         "url": REDIS_URL,
         "immediate": False,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
 else:
     HUEY = {
@@ -150,8 +262,48 @@ else:
         "name": "huitou",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
+
+# The cache holds rate-limit counters and proof-of-work receipts. Without REDIS_URL it is
+# this process's memory, right for `huitou serve` (one process); a deployment that runs
+# several web processes must set REDIS_URL so they count together.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+# Public (no-login) endpoints: (per client, all clients) rates, "N/s|m|h|d". Override one
+# with HUITOU_RATE_LIMIT_<GROUP>="5/m,300/h" (e.g. HUITOU_RATE_LIMIT_PORTAL_TICKET).
+def rate_pair(name: str, default: tuple[str, str]) -> tuple[str, str]:
+    """Rates "5/m,300/h" from the environment variable `name` (one rate: per client only)."""
+    rates = [r.strip() for r in os.environ.get(name, ",".join(default)).split(",") if r.strip()]
+    rates = [*rates, default[1]][:2]
+    for rate in rates:
+        if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", rate):
+            raise ValueError(f'{name}: "{rate}" is not a rate like 5/m, 300/h or 20/10m')
+    return rates[0], rates[1]
+
+
+HUITOU_RATE_LIMITS = {
+    group: rate_pair(f"HUITOU_RATE_LIMIT_{group.upper()}", default)
+    for group, default in {
+        "portal_ticket": ("5/m", "300/h"),
+        "portal_vote": ("20/m", "2000/h"),
+        "bot_ask": ("30/m", "3000/h"),
+        "bot_handoff": ("5/m", "300/h"),
+        "portal_code": ("5/m", "300/h"),
+    }.items()
+}
+# The request header that names the client, set by a trusted reverse proxy (for example
+# HTTP_X_REAL_IP); empty: REMOTE_ADDR. Never set it without such a proxy: clients forge it.
+HUITOU_RATE_LIMIT_CLIENT_HEADER = os.environ.get("HUITOU_RATE_LIMIT_CLIENT_HEADER", "")
+# Proof-of-work a client over its own limit must solve per request (leading zero bits).
+HUITOU_POW_DIFFICULTY = int(os.environ.get("HUITOU_POW_DIFFICULTY", "18"))
+RATELIMIT_ENABLE = env_bool("HUITOU_RATE_LIMIT_ENABLE", True)
 
 # How old the worker's heartbeat may be before /healthz calls the worker down.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "180"))
@@ -162,7 +314,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # run_huey attaches its own handler to "huey"; do not print each line twice.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"propagate": False}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "huey": {"propagate": False},
+        # Failed sign-ins and lockouts are warnings; every successful sign-in is not news.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 APP_NAME = _("回头客服")

@@ -53,7 +53,7 @@ def test_an_unknown_question_is_handed_off_with_the_conversation_as_a_ticket(kb,
     talk = BotConversation.objects.get(token=body["conversation"])
     ticket = talk.ticket
     assert ticket.channel == "chat" and ticket.number in body["answer"]
-    transcript = ticket.description
+    transcript = "\n".join(ticket.messages.values_list("body", flat=True))
     assert "运费怎么算" in transcript and "今天天气怎么样" in transcript and "99" in transcript
     assert FaqEntry.objects.get(question="运费怎么算？").handoffs == 1
     # The next question in the same conversation goes to the same ticket.

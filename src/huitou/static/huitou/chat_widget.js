@@ -11,14 +11,27 @@
     const line = document.createElement("div"); line.className = cls; line.textContent = text; log.appendChild(line);
     log.scrollTop = log.scrollHeight; return line;
   }
-  async function ask(question) {
-    say("me", question);
-    const response = await fetch(widget.dataset.askUrl, {
-      method: "POST", headers: {"Content-Type": "application/json"},
+  function post(question, headers) {
+    return fetch(widget.dataset.askUrl, {
+      method: "POST", headers: {"Content-Type": "application/json", ...headers},
       body: JSON.stringify({question, conversation}),
     });
-    const body = await response.json();
-    if (!response.ok) { say("bot error", widget.dataset.error); return; }
+  }
+  async function ask(question) {
+    say("me", question);
+    let response = await post(question, {});
+    let body = await response.json();
+    if (response.status === 429 && body.challenge && window.huitouPow) {
+      // Over this client's rate limit: a proof-of-work lets this one question through.
+      const waiting = say("bot muted", body.detail);
+      try {
+        const solution = await window.huitouPow.solve(body.challenge.challenge, body.challenge.difficulty);
+        response = await post(question, {"X-Huitou-PoW-Challenge": body.challenge.challenge, "X-Huitou-PoW-Solution": solution});
+        body = await response.json();
+        waiting.remove();
+      } catch (error) { /* no WebCrypto: fall through to the error below */ }
+    }
+    if (!response.ok) { say("bot error", response.status === 429 ? body.detail : widget.dataset.error); return; }
     conversation = body.conversation;
     const line = say("bot" + (body.handoff ? " handoff" : ""), body.answer || "");
     for (const suggestion of body.suggestions) {

@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from huitou.accounts.models import ApiToken, User
-from huitou.accounts.services import do_token_create, do_token_revoke
+from huitou.accounts.services import access_tokens_matching, do_token_create, do_token_revoke
 
 
 class Command(BaseCommand):
-    help = "管理 API 令牌：create USERNAME | list [USERNAME] | revoke PREFIX"
+    help = "管理 API 令牌：create USERNAME | list [USERNAME] | revoke PREFIX|TOKEN"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -14,8 +14,8 @@ class Command(BaseCommand):
         create.add_argument("--name", default="")
         listing = sub.add_parser("list", help="list tokens")
         listing.add_argument("username", nargs="?")
-        revoke = sub.add_parser("revoke", help="revoke a token by its prefix")
-        revoke.add_argument("prefix")
+        revoke = sub.add_parser("revoke", help="revoke a token by its prefix or the whole token")
+        revoke.add_argument("prefix", help="the prefix `token list` shows, or the whole token")
 
     def handle(self, *args, action, **options):
         if action == "create":
@@ -38,8 +38,16 @@ class Command(BaseCommand):
                     f"{token.key_prefix}…\t{token.user.username}\t{token.name}\t{state}"
                 )
         elif action == "revoke":
-            matches = list(ApiToken.objects.filter(key_prefix__startswith=options["prefix"]))
-            if len(matches) != 1:
-                raise CommandError(f"{len(matches)} tokens match prefix {options['prefix']!r}")
+            matches = access_tokens_matching(options["prefix"])
+            if not matches:
+                raise CommandError(
+                    f"no token matches {options['prefix'][: ApiToken.PREFIX_LENGTH]!r}…: give the"
+                    f" whole token or its prefix (up to {ApiToken.PREFIX_LENGTH} characters, as"
+                    " `token list` shows it)"
+                )
+            if len(matches) > 1:
+                raise CommandError(
+                    f"{len(matches)} tokens match prefix {options['prefix']!r}: give more of it"
+                )
             do_token_revoke(token=matches[0])
             self.stdout.write(f"revoked {matches[0].key_prefix}…")

@@ -4,8 +4,34 @@ import signal
 import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+
+def graceful_signal() -> signal.Signals:
+    """The signal on which the huey consumer finishes its tasks before exiting (settings:
+    HUEY["consumer"]["graceful_signal"]; huey's own default is SIGINT)."""
+    name = (settings.HUEY.get("consumer") or {}).get("graceful_signal", "INT")
+    return signal.SIGTERM if name == "TERM" else signal.SIGINT
+
+
+def stop_worker(worker: subprocess.Popen | None, *, timeout: float | None = None) -> int | None:
+    """Ask the worker to stop gracefully, give it time to finish what it is doing, and
+    only then kill it. Returns its exit code."""
+    if worker is None:
+        return None
+    if worker.poll() is None:
+        if timeout is None:
+            consumer = settings.HUEY.get("consumer") or {}
+            timeout = (consumer.get("shutdown_timeout") or 30) + 5
+        worker.send_signal(graceful_signal())
+        try:
+            worker.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+    return worker.returncode
 
 
 class Command(BaseCommand):
@@ -19,19 +45,19 @@ class Command(BaseCommand):
         worker = None
         if not no_worker:
             # A separate process, as in production: the huey consumer with its own scheduler.
-            worker = subprocess.Popen([sys.executable, "-m", "huitou", "run_huey"])
+            # Its own session, so a Ctrl-C in the terminal reaches only this command, which
+            # then stops the worker gracefully (huey would take SIGINT as "stop at once").
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "huitou", "run_huey"], start_new_session=True
+            )
             self.stdout.write(f"worker started (pid {worker.pid})")
 
-        def stop_worker(*_args):
-            if worker and worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+        def on_term(*_args):
+            stop_worker(worker)
+            sys.exit(0)
 
-        signal.signal(signal.SIGTERM, lambda *a: (stop_worker(), sys.exit(0)))
+        signal.signal(signal.SIGTERM, on_term)
         try:
             call_command("runserver", addr, use_reloader=False)
         finally:
-            stop_worker()
+            stop_worker(worker)

@@ -13,6 +13,7 @@ from huitou.customers.exporting import (
     transaction_rows,
 )
 from huitou.customers.models import Customer, Transaction
+from huitou.customers.privacy import do_bulk_export_record
 
 
 class Command(BaseCommand):
@@ -40,4 +41,12 @@ class Command(BaseCommand):
             purchases = Transaction.objects.filter(customer__in=customers).order_by("occurred_at")
             data = render(TRANSACTION_EXPORT_COLUMNS, transaction_rows(purchases))
         path.write_bytes(data)
+        if kind == "customers":  # who exported whose personal data: the access record
+            do_bulk_export_record(
+                actor=None,
+                customers=customers,
+                channel="cli",
+                fmt=path.suffix.lower().lstrip("."),
+                filters={"tier": tier, "stage": stage, "file": str(path)},
+            )
         self.stderr.write(f"wrote {path}")

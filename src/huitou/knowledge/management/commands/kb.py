@@ -48,6 +48,7 @@ class Command(BaseCommand):
         )
 
     def _export(self, options):
+        from huitou.core.spreadsheet import safe_row
         from huitou.knowledge.models import FaqEntry
 
         path = Path(options["file"])
@@ -56,8 +57,8 @@ class Command(BaseCommand):
             writer.writerow(["category", "question", "answer", "similar_questions"])
             for entry in FaqEntry.objects.select_related("category").prefetch_related("similar"):
                 writer.writerow(
-                    [entry.category.name, entry.question, entry.answer,
-                     "|".join(s.text for s in entry.similar.all())]
+                    safe_row([entry.category.name, entry.question, entry.answer,
+                              "|".join(s.text for s in entry.similar.all())])
                 )  # fmt: skip
         self.stdout.write(f"已导出 {FaqEntry.objects.count()} 条到 {path}。")
 

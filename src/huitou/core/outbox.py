@@ -1,0 +1,242 @@
+"""The e-mail outbox: every e-mail the system sends goes through here, at least once.
+
+A producer calls `do_outbox_add` inside its own transaction, so the message exists exactly
+when the event it tells of does. After commit a worker is kicked; every minute a periodic
+task looks too. `do_outbox_deliver` claims one due row at a time with a conditional UPDATE
+(works the same on SQLite and PostgreSQL; two workers never hold the same row), sends it
+with the row's fixed Message-ID, and marks it sent. A worker killed mid-send leaves its row
+claimed; when the lease (HUITOU_OUTBOX_LEASE_SECONDS) runs out, any worker sends it again.
+Temporary failures are retried with exponential back-off; permanent ones (a 5xx answer) and
+a message that failed HUITOU_OUTBOX_MAX_ATTEMPTS times are marked failed, for admins to
+see and retry in the admin.
+"""
+
+import logging
+import os
+import smtplib
+import socket
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection, make_msgid
+from django.db import transaction
+from django.db.models import F, Min, Q
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+Status = OutboxMessage.Status
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_MAX_SECONDS = 3600
+
+
+def worker_label() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def _domain() -> str:
+    sender = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">")
+    return sender.rsplit("@", 1)[-1] if "@" in sender else "huitou.localhost"
+
+
+def do_outbox_add(
+    *,
+    to: Iterable[str],
+    subject: str,
+    body: str,
+    kind: str = "",
+    key: str | None = None,
+    html_body: str = "",
+    from_email: str = "",
+    cc: Iterable[str] = (),
+    reply_to: Iterable[str] = (),
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage | None:
+    """Queue one e-mail in the caller's transaction; sent after it commits.
+
+    `key` makes the call idempotent: a second call with the same key returns the first
+    message (None when there is no recipient)."""
+    recipients = [address for address in dict.fromkeys(to) if address]
+    if not recipients:
+        return None
+    if key is not None:
+        existing = OutboxMessage.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+    message = OutboxMessage.objects.create(
+        kind=kind[:32],
+        key=key,
+        message_id=make_msgid(domain=_domain()),
+        from_email=from_email,
+        to=recipients,
+        cc=list(cc),
+        reply_to=list(reply_to),
+        subject=" ".join(subject.splitlines())[:500],  # a header is one line
+        body=body,
+        html_body=html_body,
+        headers=headers or {},
+        next_attempt_at=timezone.now(),
+    )
+    _kick_after_commit()
+    return message
+
+
+def _kick_after_commit() -> None:
+    from .tasks import deliver_outbox
+
+    # One kick per transaction is enough: the run takes every due row.
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(entry[1], "_outbox_kick", False) for entry in connection.run_on_commit
+    ):
+        return
+
+    def kick() -> None:
+        deliver_outbox()
+
+    kick._outbox_kick = True  # type: ignore[attr-defined]
+    transaction.on_commit(kick)
+
+
+def _due(now: datetime) -> Q:
+    """Pending and due, or claimed by a worker whose lease has run out (it died)."""
+    return Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=Status.SENDING, claimed_until__lt=now
+    )
+
+
+def _claim(*, now: datetime, worker: str) -> OutboxMessage | None:
+    """Take the next due row, or None. The UPDATE repeats the condition: of two workers
+    reading the same candidate, only one changes it (the other's UPDATE matches 0 rows)."""
+    lease = timedelta(seconds=settings.HUITOU_OUTBOX_LEASE_SECONDS)
+    for _attempt in range(5):
+        candidate = (
+            OutboxMessage.objects.filter(_due(now))
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if candidate is None:
+            return None
+        taken = OutboxMessage.objects.filter(_due(now), pk=candidate).update(
+            status=Status.SENDING,
+            claimed_until=now + lease,
+            claimed_by=worker,
+            attempts=F("attempts") + 1,
+        )
+        if taken:
+            return OutboxMessage.objects.get(pk=candidate)
+    return None  # lost every race: the others are sending; the next run looks again
+
+
+def build_email(message: OutboxMessage, connection=None) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body,
+        from_email=message.from_email or None,
+        to=message.to,
+        cc=message.cc,
+        reply_to=message.reply_to,
+        headers={**message.headers, "Message-ID": message.message_id},
+        connection=connection,
+    )
+    if message.html_body:
+        email.attach_alternative(message.html_body, "text/html")
+    return email
+
+
+def _permanent(error: Exception) -> bool:
+    """A 5xx answer will not change by trying again."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    )
+
+
+def _failed(message: OutboxMessage, error: Exception, *, now: datetime) -> None:
+    final = _permanent(error) or message.attempts >= settings.HUITOU_OUTBOX_MAX_ATTEMPTS
+    OutboxMessage.objects.filter(pk=message.pk).exclude(status=Status.SENT).update(
+        status=Status.FAILED if final else Status.PENDING,
+        next_attempt_at=None if final else now + backoff(message.attempts),
+        claimed_until=None,
+        last_error=f"{error.__class__.__name__}: {error}"[:2000],
+    )
+    log = logger.error if final else logger.warning
+    log("e-mail %s attempt %s failed: %s", message.message_id, message.attempts, error)
+
+
+def do_outbox_deliver(
+    *,
+    now: datetime | None = None,
+    worker: str = "",
+    limit: int = 1000,
+    budget_seconds: float | None = None,
+) -> int:
+    """Send due messages until none is left, `limit` are sent or `budget_seconds` have
+    passed (a run that ends early lets a graceful stop come soon); returns how many."""
+    worker = worker or worker_label()
+    sent = 0
+    connection = None
+    started = time.monotonic()
+    try:
+        while sent < limit:
+            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+                break
+            moment = now or timezone.now()
+            message = _claim(now=moment, worker=worker)
+            if message is None:
+                break
+            try:
+                if connection is None:
+                    connection = get_connection()
+                    connection.open()
+                build_email(message, connection).send()
+            except Exception as error:  # whatever the backend raised, the row must record it
+                _failed(message, error, now=moment)
+                if connection is not None:
+                    try:
+                        connection.close()
+                    except Exception:  # a broken connection may fail to close; it is gone anyway
+                        logger.debug("closing the mail connection failed", exc_info=True)
+                    connection = None
+                continue
+            OutboxMessage.objects.filter(pk=message.pk).exclude(status=Status.SENT).update(
+                status=Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
+            )
+            sent += 1
+    finally:
+        if connection is not None:
+            connection.close()
+    return sent
+
+
+def next_wakeup() -> datetime | None:
+    """When the earliest unsent message is due (a retry, or a lease running out)."""
+    times = OutboxMessage.objects.filter(status__in=[Status.PENDING, Status.SENDING]).aggregate(
+        pending=Min("next_attempt_at", filter=Q(status=Status.PENDING)),
+        lease=Min("claimed_until", filter=Q(status=Status.SENDING)),
+    )
+    candidates = [value for value in times.values() if value is not None]
+    return min(candidates) if candidates else None
+
+
+def do_outbox_retry(*, message_ids: Iterable[int]) -> int:
+    """An admin's "send again" for failed messages: pending now, attempts counted afresh."""
+    count = OutboxMessage.objects.filter(pk__in=list(message_ids), status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_until=None
+    )
+    if count:
+        _kick_after_commit()
+    return count
+
+
+def has_due(*, now: datetime | None = None) -> bool:
+    return OutboxMessage.objects.filter(_due(now or timezone.now())).exists()
