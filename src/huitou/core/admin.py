@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .models import AuditEntry, Notification, NumberSequence, OutboxMessage, WorkerHeartbeat
 from .outbox import do_outbox_retry
@@ -59,7 +58,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         count = do_outbox_retry(message_ids=queryset.values_list("pk", flat=True))
         self.message_user(
             request,
-            ngettext("%(count)d 封邮件已重新排队。", "%(count)d 封邮件已重新排队。", count)
+            _("重新排队的邮件：%(count)d 封。")
             % {"count": count},
             messages.SUCCESS,
         )
