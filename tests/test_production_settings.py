@@ -17,8 +17,10 @@ STRONG_KEY = secrets.token_urlsafe(50)
 
 
 def run_prod(*args: str, **env: str) -> subprocess.CompletedProcess:
+    # Not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE: a deployment does not set it.
+    outside = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {
-        **os.environ,
+        **outside,
         "DJANGO_SETTINGS_MODULE": "huitou.config.settings.prod",
         "SECRET_KEY": STRONG_KEY,
         "ALLOWED_HOSTS": "desk.example.com",

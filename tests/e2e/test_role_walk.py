@@ -19,7 +19,9 @@ PAGES_PER_ROLE = 45
 START = ["/tickets/", "/customers/", "/complaints/", "/notifications/"]
 # Not pages to walk: leaving (logout), files, the API docs, and the Django admin's own screens
 # (its index stands for it).
-SKIP = re.compile(r"^/(accounts/logout|api/|static/|i18n/|admin/.+)|/export\.|\.json$|format=(csv|xlsx)")
+SKIP = re.compile(
+    r"^/(accounts/logout|api/|static/|i18n/|admin/.+)|/export\.|\.json$|format=(csv|xlsx)"
+)
 
 
 def shape(path: str) -> str:
