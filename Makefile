@@ -46,6 +46,9 @@ run: install
 # Runs the whole suite on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set.
 test: install browser
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(HUITOU) makemigrations --check --dry-run
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_POSTGRES_URL)"; \
@@ -62,6 +65,7 @@ browser:
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check src tests bench
 
 format: $(STAMP)

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from huitou.core.demo import DEMO_PASSWORD
+from huitou.demo.phrases import DEMO_PASSWORD
 
 # One demo user per role.
 WALKERS = ["agent1", "supervisor", "qa", "manager", "handler_aftersales", "admin"]

@@ -1,22 +1,21 @@
-from typing import Literal
-
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from huitou.core.errors import DomainError
 from huitou.core.permissions import check_admin
-from huitou.core.schemas import ShortName, Text
+from huitou.core.schemas import ShortName, Text, choices_literal
 
 from .models import Department
+from .roles import Role
 from .selectors import department_list, user_list
 from .services import do_department_create, do_user_create
 
 router = Router(tags=["accounts"])
 
-RoleName = Literal["agent", "supervisor", "manager", "qa", "handler", "admin"]
+RoleName = choices_literal(Role)
 
 
-DepartmentKind = Literal["service_centre", "responsible"]
+DepartmentKind = choices_literal(Department.Kind)
 
 
 class DepartmentIn(Schema):

@@ -95,6 +95,11 @@ class User(AbstractUser):
         return next((role.value for role in ROLE_ORDER if role.value in names), None)
 
     @property
+    def has_admin_role(self) -> bool:
+        """For core, which sits below accounts and so cannot name Role.ADMIN itself."""
+        return self.role == Role.ADMIN
+
+    @property
     def role_label(self) -> str:
         return Role(self.role).label if self.role else ""
 

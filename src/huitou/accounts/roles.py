@@ -50,6 +50,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
             "view_complaint_analysis",
             "acknowledge_crisis",
         ],
+        "core": ["view_reports"],
     },
     # Management and the service-supervision department: read everything, analyse, alerts.
     Role.MANAGER: {
@@ -57,12 +58,14 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
         "tickets": ["view_ticket", "view_all_tickets"],
         "accounts": ["view_department", "view_user"],
         "complaints": ["view_complaint", "view_complaint_analysis", "acknowledge_crisis"],
+        "core": ["view_reports"],
     },
     Role.QA: {
         "customers": ["view_customer", "reveal_personal_data"],
         "tickets": ["view_ticket", "view_all_tickets", "add_message"],
         "accounts": ["view_department", "view_user"],
         "complaints": ["view_complaint", "score_dispatch", "view_complaint_analysis"],
+        "core": ["view_reports"],
     },
     # Handlers see only their department's tickets: they lack view_all_tickets.
     Role.HANDLER: {

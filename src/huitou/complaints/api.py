@@ -13,12 +13,22 @@ from huitou.core.errors import DomainError
 from huitou.core.pagination import ApiPagination
 from huitou.core.periods import Period, checked_period
 from huitou.core.permissions import check_permission
-from huitou.core.schemas import Body, Day, Moment, Note, SearchText, Text
+from huitou.core.schemas import Body, Day, Moment, Note, SearchText, Text, choices_literal
 
 from . import services
 from .analysis import complaint_analysis
 from .crisis import do_crisis_alert_acknowledge
-from .models import DISPATCH_RUBRIC
+from .models import (
+    DISPATCH_RUBRIC,
+    Behaviour,
+    Cause,
+    Purpose,
+    RecoveryAction,
+    ReplyMode,
+    Severity,
+    State,
+    Validity,
+)
 from .qa import (
     do_dispatch_score,
     forbidden_phrase_counts,
@@ -36,14 +46,15 @@ from .workflow import allowed_actions
 
 router = Router(tags=["complaints"])
 
-StateName = Literal["received", "dispatched", "accepted", "returned", "replied", "closed"]
-SeverityName = Literal["general", "serious", "major"]
-BehaviourName = Literal["passive", "publicity", "anger", "extreme", ""]
-PurposeName = Literal["suggestion", "criticism", "accusation", ""]
-CauseName = Literal["product_quality", "service", "price", "integrity", "delivery", "contract", ""]
-ValidityName = Literal["valid", "partly", "invalid", ""]
-ReplyModeName = Literal["immediate", "deferred", "transferred", ""]
-RecoveryKind = Literal["apology", "refund", "replacement", "repair", "compensation", "gift"]
+StateName = choices_literal(State)
+SeverityName = choices_literal(Severity)
+# "" clears a classification the agent set by mistake.
+BehaviourName = choices_literal(Behaviour, "")
+PurposeName = choices_literal(Purpose, "")
+CauseName = choices_literal(Cause, "")
+ValidityName = choices_literal(Validity, "")
+ReplyModeName = choices_literal(ReplyMode, "")
+RecoveryKind = choices_literal(RecoveryAction.Kind)
 Amount = Field(None, ge=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2)
 
 

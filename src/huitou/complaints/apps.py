@@ -6,3 +6,10 @@ class ComplaintsConfig(AppConfig):
     name = "huitou.complaints"
     label = "complaints"
     verbose_name = _("投诉")
+
+    def ready(self) -> None:
+        # Imported here: the app registry must be ready before models load.
+        # panels registers the ticket-page panels on import.
+        from . import panels, subscribers  # noqa: F401
+
+        subscribers.register()  # its place in the order is stated in tickets.events

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huitou.accounts.models import User
+from huitou.accounts.roles import Role
 from huitou.core.notifications import do_notify
 
 from .models import (
@@ -62,7 +63,7 @@ def major_reasons_for(complaint: Complaint, policy: ComplaintPolicy) -> list[str
 
 def management_recipients():
     return User.objects.filter(
-        is_active=True, groups__name__in=["supervisor", "manager"]
+        is_active=True, groups__name__in=[Role.SUPERVISOR, Role.MANAGER]
     ).distinct()
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huitou.accounts.models import User
+from huitou.accounts.roles import Role
 from huitou.core.notifications import do_notify
 
 from .major import do_major_evaluate
@@ -51,7 +52,7 @@ def do_dispatch_overdue_sweep(*, now=None, batch: int = 500) -> int:
             )
             do_major_evaluate(complaint=complaint, actor=None, now=now)
             handlers = User.objects.filter(
-                is_active=True, department=complaint.department_id, groups__name="handler"
+                is_active=True, department=complaint.department_id, groups__name=Role.HANDLER
             )
             do_notify(
                 recipients=[*handlers, complaint.dispatched_by],

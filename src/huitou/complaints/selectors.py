@@ -5,6 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huitou.accounts.scope import scope_to_department
 from huitou.core.errors import check_text
 from huitou.core.permissions import check_permission
 from huitou.tickets.selectors import visible_tickets
@@ -15,13 +16,8 @@ from .models import CallbackTask, Complaint, ComplaintStep, CrisisAlert, State
 def visible_complaints(*, user) -> QuerySet[Complaint]:
     check_permission(user, "complaints.view_complaint")
     visible_tickets(user=user)  # the same permission rule as tickets
-    complaints = Complaint.objects.all()
-    if not user.has_perm("tickets.view_all_tickets"):
-        if user.department_id is None:
-            return complaints.none()
-        # The ticket's department, which dispatch keeps equal to the complaint's.
-        complaints = complaints.filter(ticket__department_id=user.department_id)
-    return complaints
+    # The ticket's department, which dispatch keeps equal to the complaint's.
+    return scope_to_department(Complaint.objects.all(), user, field="ticket__department")
 
 
 def complaint_list(

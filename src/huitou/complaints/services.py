@@ -16,9 +16,15 @@ from huitou.core.audit import do_audit_changes, do_audit_record
 from huitou.core.errors import ConflictError, DomainError, check_choice, check_text
 from huitou.core.notifications import do_notify
 from huitou.core.permissions import check_permission
-from huitou.tickets.models import Message, Ticket, TicketType
-from huitou.tickets.services import apply_status_change, check_ticket_visible, do_message_add
+from huitou.sla.business_time import CalendarError
+from huitou.sla.calendars import compiled_calendar
+from huitou.sla.models import TicketSla
+from huitou.tickets.events import MessageKind
+from huitou.tickets.funnel import do_message_record, do_ticket_change, lock_ticket
+from huitou.tickets.models import Ticket, TicketType
+from huitou.tickets.services import check_reply_body, check_thread_open, check_ticket_visible
 
+from . import tasks
 from .major import do_major_evaluate
 from .models import (
     Behaviour,
@@ -42,6 +48,8 @@ MAX_AMOUNT = Decimal("9999999999.99")
 
 
 def _lock(complaint: Complaint) -> Complaint:
+    # The ticket first, then its complaint, as every ticket service locks: no deadlock.
+    lock_ticket(complaint.pk)
     return (
         Complaint.objects.select_for_update(of=("self",))
         .select_related("ticket", "ticket__customer", "department")
@@ -63,36 +71,15 @@ def _record(
     )
 
 
-def _sync_ticket(complaint: Complaint, *, actor, now: datetime, changes=()) -> None:
+def _sync_ticket(complaint: Complaint, *, actor, now: datetime, changes=None) -> None:
     """Keep the ticket's status (and any other given fields) in step with the complaint."""
-    ticket = complaint.ticket
-    diffs = list(changes)
-    for field, _old, new in diffs:
-        setattr(ticket, field, new)
-    target = TICKET_STATUS_FOR_STATE[complaint.state]
-    reopened = False
-    if ticket.status != target:
-        old_status = ticket.status
-        reopened = apply_status_change(ticket, target, now) == "reopened"
-        diffs.append(("status", old_status, target))
-    if diffs:
-        ticket.save()
-        do_audit_changes(obj=ticket, actor=actor, changes=diffs)
-        if reopened:
-            do_audit_record(obj=ticket, actor=actor, action="reopened")
-    old_status = next((old for field, old, _new in diffs if field == "status"), None)
-    if old_status is not None:
-        from huitou.sla.clock import do_sla_status_changed
-
-        do_sla_status_changed(ticket=ticket, old_status=old_status, now=now)
+    wanted = dict(changes or {})
+    wanted["status"] = TICKET_STATUS_FOR_STATE[complaint.state]
+    do_ticket_change(ticket=complaint.ticket, actor=actor, changes=wanted, now=now)
 
 
 def dispatch_target_due(complaint: Complaint) -> datetime | None:
     """When the SLA policy wants the complaint dispatched (its time-to-dispatch target)."""
-    from huitou.sla.business_time import CalendarError
-    from huitou.sla.calendars import compiled_calendar
-    from huitou.sla.models import TicketSla
-
     sla = TicketSla.objects.select_related("policy__calendar").filter(pk=complaint.pk).first()
     if sla is None or not sla.policy.dispatch_minutes:
         return None
@@ -105,14 +92,10 @@ def dispatch_target_due(complaint: Complaint) -> datetime | None:
 
 def _department_result_due(ticket: Ticket, now: datetime) -> datetime:
     """The SLA policy's department-result target in business time; without one, the
-    complaint rules' hours."""
-    from huitou.sla.business_time import CalendarError
-    from huitou.sla.calendars import compiled_calendar
-    from huitou.sla.clock import policy_for_ticket
-    from huitou.sla.models import TicketSla
-
+    complaint rules' hours. The clock starts before a complaint filed for a department is
+    dispatched (tickets.events), so a ticket without one has no policy."""
     sla = TicketSla.objects.select_related("policy__calendar").filter(pk=ticket.pk).first()
-    policy = sla.policy if sla else policy_for_ticket(ticket)
+    policy = sla.policy if sla else None
     if policy is not None and policy.department_result_minutes:
         try:
             return compiled_calendar(policy.calendar).add(
@@ -169,15 +152,17 @@ def _reply_to_customer(*, actor, complaint: Complaint, action: str, body: str, c
     complaint = _lock(complaint)
     check_ticket_visible(actor=actor, ticket=complaint.ticket)
     check_transition(complaint.state, action)
-    do_message_add(
-        actor=actor,
+    check_permission(actor, "tickets.add_message")
+    check_permission(actor, "tickets.reply_to_customer")
+    body, hits = check_reply_body(body=body, confirm_forbidden=confirm)
+    check_thread_open(ticket=complaint.ticket, public=True)
+    do_message_record(
         ticket=complaint.ticket,
+        actor=actor,
         body=body,
-        public=True,
-        confirm_forbidden=confirm,
-        complaint_step=True,
+        kind=MessageKind.PUBLIC_REPLY,
+        forbidden_hits=hits,
     )
-    complaint.ticket.refresh_from_db()
     return complaint
 
 
@@ -269,13 +254,8 @@ def do_complaint_dispatch(
         due_at=due_at,
     )
     ticket = complaint.ticket
-    changes = []
-    if ticket.department_id != department.pk:
-        changes.append(("department", ticket.department, department))
-        # The old department's handler loses sight of the ticket: let it go.
-        if ticket.assignee is not None and ticket.assignee.role == "handler":
-            changes.append(("assignee", ticket.assignee, None))
-    _sync_ticket(complaint, actor=actor, now=now, changes=changes)
+    # The old department's handler loses sight of the ticket: the funnel lets go of them.
+    _sync_ticket(complaint, actor=actor, now=now, changes={"department": department})
     handlers = User.objects.filter(
         is_active=True, department=department, groups__name="handler"
     ).distinct()
@@ -333,11 +313,11 @@ def do_complaint_result(*, actor, complaint: Complaint, result: str) -> Complain
         department=complaint.department,
     )
     # The thread keeps the department's words for whoever replies to the customer.
-    Message.objects.create(
+    do_message_record(
         ticket=complaint.ticket,
-        author=actor,
-        public=False,
+        actor=actor,
         body=_("【部门处理结果】%(result)s") % {"result": result},
+        kind=MessageKind.INTERNAL_NOTE,
     )
     do_major_evaluate(complaint=complaint, actor=actor, now=now)
     ticket = complaint.ticket
@@ -548,10 +528,8 @@ def do_complaint_classify(
         _sync_ticket(complaint, actor=actor, now=timezone.now())
     do_major_evaluate(complaint=complaint, actor=actor, now=timezone.now())
     if evaluate_crisis and {"cause", "product", "behaviour"} & {field for field, _o, _n in diffs}:
-        from .tasks import evaluate_crisis
-
         complaint_id = complaint.pk
-        transaction.on_commit(lambda: evaluate_crisis(complaint_id))
+        transaction.on_commit(lambda: tasks.evaluate_crisis(complaint_id))
     return complaint
 
 
@@ -589,7 +567,7 @@ def complaint_for_ticket_type_change(*, actor, ticket: Ticket, new_type: str) ->
     nothing has happened to yet. Anything more (a step, a recovery, a reopen) is history
     that must stay, so the type change is refused."""
     check_permission(actor, "complaints.handle_complaint")
-    complaint = Complaint.objects.select_for_update().filter(ticket=ticket).first()
+    complaint = Complaint.objects.select_for_update().filter(ticket=ticket).first()  # ticket locked
     if new_type == TicketType.COMPLAINT:
         if complaint is None:
             do_complaint_open(actor=actor, ticket=ticket)

@@ -15,6 +15,7 @@ from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
 from huitou.core.pagination import paginate_queryset, querystring_without_page
 from huitou.core.periods import Period
+from huitou.tickets.views import render_ticket_page
 
 from . import services
 from .analysis import analysis_csv, complaint_analysis
@@ -32,7 +33,6 @@ from .forms import (
     ResultForm,
     ScoreForm,
 )
-from .major import THREE_CHANGES, THREE_DONTS
 from .models import DISPATCH_RUBRIC, Complaint
 from .qa import (
     do_dispatch_score,
@@ -47,7 +47,6 @@ from .selectors import (
     complaint_list,
     crisis_alerts,
 )
-from .workflow import allowed_actions
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,8 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def _form(name: str, complaint: Complaint, data=None):
+def action_form(name: str, complaint: Complaint, data=None):
+    """The form of a step; the classification and a given score start from what is saved."""
     if name == "classify":
         return ClassificationForm(data, instance=Complaint.objects.get(pk=complaint.pk))
     if name == "score" and data is None and hasattr(complaint, "dispatch_score"):
@@ -136,51 +136,6 @@ def _form(name: str, complaint: Complaint, data=None):
         initial = {key: getattr(score, key) for key in (*DISPATCH_RUBRIC, "comment")}
         return ScoreForm(initial=initial)
     return ACTIONS[name].form(data)
-
-
-FLOW_ACTIONS = [
-    ("answer", "handle"),
-    ("dispatch", "handle"),
-    ("accept", "process"),
-    ("result", "process"),
-    ("reply", "handle"),
-    ("callback", "handle"),
-    ("reopen", "handle"),
-]
-
-
-def complaint_panel_context(request, ticket, bound: dict | None = None) -> dict:
-    """What the ticket page shows of a complaint: state, timeline, the user's actions."""
-    complaint = access_complaint(user=request.user, ticket_id=ticket.pk)
-    user = request.user
-    bound = bound or {}
-    in_department = user.has_perm("tickets.assign_ticket") or (
-        complaint.department_id is not None and complaint.department_id == user.department_id
-    )
-    can = {
-        "handle": user.has_perm("complaints.handle_complaint"),
-        "process": user.has_perm("complaints.process_dispatch") and in_department,
-        "score": user.has_perm("complaints.score_dispatch") and complaint.first_dispatched_at,
-    }
-    allowed = set(allowed_actions(complaint.state))
-    # A refused step stays on screen with its reason, even when the state does not allow it.
-    shown = [
-        name
-        for name, who in FLOW_ACTIONS
-        if (name in allowed and can[who]) or (name in bound and bound[name].errors)
-    ]
-    forms = {name: bound.get(name) or _form(name, complaint) for name in ACTIONS}
-    return {
-        "complaint": complaint,
-        "complaint_forms": forms,
-        "complaint_actions": shown,
-        "complaint_can": can,
-        "three_changes": THREE_CHANGES,
-        "three_donts": THREE_DONTS,
-        "open_callback": next(
-            (task for task in complaint.callbacks.all() if task.status == "open"), None
-        ),
-    }
 
 
 def _draft_key(ticket_id: int) -> str:
@@ -209,7 +164,7 @@ def complaint_draft_forms(request, complaint: Complaint) -> dict:
     data = QueryDict(mutable=True)
     for name, values in draft["data"].items():
         data.setlist(name, values)
-    form = _form(draft["action"], complaint, data)
+    form = action_form(draft["action"], complaint, data)
     if form.is_valid() and draft["error"]:
         add_domain_error(form, DomainError(**draft["error"]))
     return {draft["action"]: form}
@@ -220,12 +175,10 @@ def complaint_draft_forms(request, complaint: Complaint) -> dict:
 def complaint_action_view(request, ticket_id: int, action: str):
     """Post/Redirect/Get: a refused step goes back to the ticket page with its input and the
     reason, so reloading the page never posts it twice."""
-    from huitou.tickets.views import render_ticket_page
-
     if action not in ACTIONS:
         raise Http404
     complaint = access_complaint(user=request.user, ticket_id=ticket_id)
-    form = _form(action, complaint, request.POST)
+    form = action_form(action, complaint, request.POST)
     if form.is_valid():
         try:
             ACTIONS[action].run(request.user, complaint, dict(form.cleaned_data))
@@ -234,8 +187,8 @@ def complaint_action_view(request, ticket_id: int, action: str):
         except PermissionDenied as denied:
             # The page again with the reason in the form, answering 403 as the API does.
             form.add_error(None, str(denied) or _("您没有执行此操作的权限。"))
-            forms = {action: form}
-            return render_ticket_page(request, complaint.ticket, complaint_forms=forms, status=403)
+            bound = {"complaint_flow": {action: form}}
+            return render_ticket_page(request, complaint.ticket, panel_bound=bound, status=403)
         else:
             messages.success(request, str(ACTIONS[action].done))
             return redirect("tickets:detail", ticket_id=ticket_id)

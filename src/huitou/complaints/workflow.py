@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huitou.core.errors import ConflictError
+from huitou.tickets.models import Status
 
 from .models import State
 
@@ -71,12 +72,12 @@ TRANSITIONS: dict[str, Transition] = {
 
 # The ticket status that mirrors each complaint state, so inboxes and reports agree.
 TICKET_STATUS_FOR_STATE = {
-    State.RECEIVED: "open",
-    State.DISPATCHED: "open",
-    State.ACCEPTED: "open",
-    State.RETURNED: "open",
-    State.REPLIED: "resolved",
-    State.CLOSED: "closed",
+    State.RECEIVED: Status.OPEN,
+    State.DISPATCHED: Status.OPEN,
+    State.ACCEPTED: Status.OPEN,
+    State.RETURNED: Status.OPEN,
+    State.REPLIED: Status.RESOLVED,
+    State.CLOSED: Status.CLOSED,
 }
 
 

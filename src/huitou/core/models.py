@@ -24,6 +24,22 @@ class NumberSequence(models.Model):
         return f"{self.prefix}{self.year}: {self.last_value}"
 
 
+class Reports(models.Model):
+    """No table: the holder of the permission to read the figures of every app (SLA
+    compliance, the bot's self-service rate), since Django hangs permissions on a model.
+    An app's own analysis keeps its own permission (complaints.view_complaint_analysis)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("view_reports", _("可查看报表与分析"))]
+        verbose_name = _("报表")
+        verbose_name_plural = _("报表")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
 class AuditEntryQuerySet(models.QuerySet):
     def for_object(self, obj: models.Model) -> "AuditEntryQuerySet":
         content_type = ContentType.objects.get_for_model(obj, for_concrete_model=True)

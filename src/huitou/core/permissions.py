@@ -9,5 +9,6 @@ def check_permission(user, perm: str) -> None:
 
 
 def check_admin(user) -> None:
-    if not (user and user.is_authenticated and user.role == "admin"):
+    # The admin role, which core (below accounts) knows only through the user.
+    if not (user and user.is_authenticated and getattr(user, "has_admin_role", False)):
         raise PermissionDenied(_("只有管理员可以执行此操作。"))

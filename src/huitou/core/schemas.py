@@ -7,8 +7,9 @@ on â€” NUL, lone surrogates, other control characters except tab and newlines â€
 """
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+from django.db.models import Choices
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, StringConstraints
@@ -40,6 +41,17 @@ def Text(max_length: int, *, min_length: int = 0) -> Any:  # a type factory
         StringConstraints(min_length=min_length, max_length=max_length),
         AfterValidator(_safe_text),
     ]
+
+
+def choices_literal(*parts: type[Choices] | str) -> Any:  # a type factory
+    """A Literal of the model choices' values, in their order, so an API type cannot drift
+    from the model: `choices_literal(Status)`; a string adds a value where it stands, as
+    `choices_literal("", Tier)` for a filter's "any" (OpenAPI lists the values in this order).
+    """
+    values: list[str] = []
+    for part in parts:
+        values.extend([part] if isinstance(part, str) else part.values)
+    return Literal[tuple(values)]
 
 
 def _checked_year(value: date) -> None:

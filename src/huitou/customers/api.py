@@ -14,13 +14,25 @@ from ninja.pagination import paginate
 from huitou.core.errors import DomainError
 from huitou.core.pagination import ApiPagination
 from huitou.core.permissions import check_permission
-from huitou.core.schemas import Moment, Name, Note, SearchText, ShortName, Text
+from huitou.core.schemas import Moment, Name, Note, SearchText, ShortName, Text, choices_literal
 
 from .cleansing import data_quality_report, do_customer_merge, duplicate_groups, merge_preview
 from .import_jobs import do_import_job_create
-from .models import CustomerRFM, ImportJob, LossReason, TagRule
-from .personality import service_guidance
+from .models import (
+    CustomerKind,
+    CustomerRFM,
+    Gender,
+    ImportJob,
+    LossReason,
+    PersonalDataAccess,
+    Stage,
+    TagRule,
+    Tier,
+    Transaction,
+)
+from .personality import ListeningStyle, Personality, service_guidance
 from .privacy import (
+    PERSONAL_FIELDS,
     access_records,
     check_privacy_requests,
     do_personal_data_reveal,
@@ -41,12 +53,12 @@ from .tiers import do_tier_override, tier_distribution
 
 router = Router(tags=["customers"])
 
-KindName = Literal["individual", "organization"]
-TierName = Literal["A", "B", "C", "D"]
-StageName = Literal["potential", "target", "current", "lost"]
-GenderName = Literal["", "male", "female"]
-PersonalityName = Literal["", "lively", "powerful", "peaceful", "analytical"]
-ListeningName = Literal["", "wandering", "shallow", "technical", "active"]
+KindName = choices_literal(CustomerKind)
+TierName = choices_literal(Tier)
+StageName = choices_literal(Stage)
+GenderName = choices_literal(Gender)
+PersonalityName = choices_literal(Personality)
+ListeningName = choices_literal(ListeningStyle)
 
 
 class CustomerIn(Schema):
@@ -211,7 +223,7 @@ class TransactionIn(Schema):
     amount: Decimal = Field(..., ge=-MONEY_MAX, le=MONEY_MAX)
     profit: Decimal = Field(Decimal(0), ge=-MONEY_MAX, le=MONEY_MAX)
     channel: Text(32) = ""
-    state: Literal["awaiting_payment", "paid", "shipped", "completed", "closed"] = "completed"
+    state: choices_literal(Transaction.State) = "completed"
     external_id: Text(64) | None = None
 
 
@@ -290,7 +302,7 @@ class TagIn(Schema):
 class TagRuleIn(Schema):
     name: ShortName
     conditions: list[dict]
-    match: Literal["all", "any"] = "all"
+    match: choices_literal(TagRule.Match) = "all"
     weight: float = Field(1.0, gt=0, le=10)
 
 
@@ -340,7 +352,7 @@ class ImportJobOut(Schema):
 @router.post("/imports", response={201: ImportJobOut})
 def imports_create(
     request,
-    kind: Form[Literal["customers", "transactions"]],
+    kind: Form[choices_literal(ImportJob.Kind)],
     file: File[UploadedFile],
     dry_run: Form[bool] = False,
     skip_bad: Form[bool] = False,
@@ -456,7 +468,7 @@ def tier_override_create(request, customer_id: int, payload: TierOverrideIn):
 
 # Personal information (PIPL): reveal, a customer's request to copy or delete, the record.
 class RevealIn(Schema):
-    fields: list[Literal["phone", "email", "id_number"]] = Field(..., min_length=1, max_length=3)
+    fields: list[Literal[PERSONAL_FIELDS]] = Field(..., min_length=1, max_length=3)
 
 
 class ErasureIn(Schema):
@@ -488,7 +500,7 @@ class AccessRecordOut(Schema):
 class AccessRecordFilters(Schema):
     customer: Text(16) = ""
     actor: Text(150) = ""
-    action: Literal["", "view", "reveal", "export", "delete", "anonymise"] = ""
+    action: choices_literal("", PersonalDataAccess.Action) = ""
 
 
 @router.get("/privacy/access-records", response=list[AccessRecordOut])

@@ -6,3 +6,6 @@ class CustomersConfig(AppConfig):
     name = "huitou.customers"
     label = "customers"
     verbose_name = _("客户档案")
+
+    def ready(self) -> None:
+        from . import panels  # noqa: F401  (registers the ticket-page panels)

@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 
 from huitou.core.audit import do_audit_record
 from huitou.core.errors import ConflictError, DomainError, check_text
+from huitou.core.models import AuditEntry
 
+from .holders import holders, model_rows
 from .models import Customer, PersonalDataAccess, Transaction, WinBackFollowUp
 from .privacy import check_privacy_requests, do_access_record
 
@@ -46,17 +48,9 @@ def anonymous_name(customer: Customer) -> str:
     return _("已匿名客户 #%(id)s") % {"id": customer.pk}
 
 
-def _ticket_model():
-    from huitou.tickets.models import Ticket  # tickets depend on customers, not the reverse
-
-    return Ticket
-
-
 def _erase(customer: Customer, *, actor, now: datetime) -> int:
-    """Clear one record's personal data; returns the tickets whose contact was cleared."""
-    from huitou.core.models import AuditEntry
-    from huitou.tickets.services import do_ticket_contact_anonymise
-
+    """Clear one record's personal data and what other apps hold of it (customers.holders);
+    returns the records they changed (the tickets whose contact was cleared)."""
     for name in ERASED_FIELDS:
         setattr(customer, name, "")
     customer.name = anonymous_name(customer)
@@ -68,7 +62,7 @@ def _erase(customer: Customer, *, actor, now: datetime) -> int:
         old_value="", new_value=""
     )
     do_audit_record(obj=customer, actor=actor, action="anonymised")
-    return do_ticket_contact_anonymise(actor=actor, customer=customer)
+    return sum(holder.erase(actor=actor, customer=customer) for holder in holders() if holder.erase)
 
 
 @transaction.atomic
@@ -119,23 +113,21 @@ def _years_before(moment: datetime, years: int) -> datetime:
 def inactive_customers(*, cutoff: datetime) -> models.QuerySet[Customer]:
     """Customers with no ticket activity, purchase or follow-up since `cutoff`, no open
     ticket, and not yet anonymised."""
-    Ticket = _ticket_model()
-    recent_ticket = Ticket.objects.filter(customer=OuterRef("pk")).filter(
-        models.Q(updated_at__gte=cutoff) | ~models.Q(status__in=["resolved", "closed"])
-    )
     recent_purchase = Transaction.objects.filter(customer=OuterRef("pk"), occurred_at__gte=cutoff)
     recent_follow_up = WinBackFollowUp.objects.filter(
         customer=OuterRef("pk"), created_at__gte=cutoff
     )
-    return (
+    customers = (
         Customer.objects.filter(
             merged_into__isnull=True, anonymised_at__isnull=True, created_at__lt=cutoff
         )
-        .exclude(Exists(recent_ticket))
         .exclude(Exists(recent_purchase))
         .exclude(Exists(recent_follow_up))
-        .order_by("pk")
     )
+    for holder in holders():  # recent tickets, open work
+        if holder.active_customers is not None:
+            customers = customers.exclude(pk__in=holder.active_customers(cutoff))
+    return customers.order_by("pk")
 
 
 def do_retention_run(*, now: datetime | None = None, dry_run: bool = False) -> dict:
@@ -177,11 +169,6 @@ def do_retention_run(*, now: datetime | None = None, dry_run: bool = False) -> d
     return report
 
 
-def _rows(queryset: models.QuerySet) -> list[dict]:
-    fields = [f for f in queryset.model._meta.concrete_fields if f.name != "stored_path"]
-    return [{f.name: f.value_from_object(obj) for f in fields} for obj in queryset]
-
-
 def personal_data_export(*, actor, customer: Customer, channel: str) -> bytes:
     """查阅/复制: everything kept about the customer, as JSON (supervisors and admins).
 
@@ -190,30 +177,21 @@ def personal_data_export(*, actor, customer: Customer, channel: str) -> bytes:
     `actor` None is the operator at the command line."""
     if actor is not None:
         check_privacy_requests(actor)
-    from huitou.complaints.models import Complaint
-
-    Ticket = _ticket_model()
-    tickets = Ticket.objects.filter(customer=customer).order_by("created_at", "pk")
     data = {
         "generated_at": timezone.now(),
-        "customer": _rows(Customer.objects.filter(pk=customer.pk))[0],
-        "transactions": _rows(customer.transactions.order_by("occurred_at", "pk")),
+        "customer": model_rows(Customer.objects.filter(pk=customer.pk))[0],
+        "transactions": model_rows(customer.transactions.order_by("occurred_at", "pk")),
         "tags": [link.tag.name for link in customer.tag_links.select_related("tag")],
-        "tickets": [
-            {
-                **row,
-                "messages": _rows(ticket.messages.filter(public=True).order_by("created_at", "pk")),
-            }
-            for ticket, row in zip(tickets, _rows(tickets), strict=True)
-        ],
-        "complaints": _rows(Complaint.objects.filter(ticket__customer=customer)),
     }
+    for holder in holders():  # tickets with their public messages, complaints
+        if holder.export is not None:
+            data[holder.name] = holder.export(customer)
     do_access_record(
         actor=actor,
         action=Action.EXPORT,
         customer=customer,
         fields=["archive", "transactions", "tickets", "messages", "complaints"],
         channel=channel,
-        detail={"tickets": len(data["tickets"]), "format": "json"},
+        detail={"tickets": len(data.get("tickets", [])), "format": "json"},
     )
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()

@@ -15,6 +15,7 @@ from huitou.core.numbering import next_number
 from huitou.core.permissions import check_permission
 from huitou.core.schemas import NOTE_MAX
 
+from .events import emit_retiered
 from .models import (
     Customer,
     CustomerKind,
@@ -197,9 +198,7 @@ def do_customer_update(*, actor, customer: Customer, changes: dict[str, Any]) ->
             source=TierChange.Source.MANUAL,
             actor=actor,
         )
-        from huitou.sla.clock import do_sla_recompute_for_customers
-
-        do_sla_recompute_for_customers(customer_ids=[customer.pk])
+        emit_retiered([customer.pk])
     return customer
 
 

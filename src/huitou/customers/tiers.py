@@ -18,6 +18,7 @@ from huitou.core.audit import do_audit_changes
 from huitou.core.errors import DomainError, check_text
 from huitou.core.permissions import check_permission
 
+from .events import emit_retiered
 from .models import Customer, Tier, TierChange, TierOverride, TierRule, Transaction
 
 TIERS = [Tier.A, Tier.B, Tier.C, Tier.D]
@@ -139,9 +140,7 @@ def do_tier_recompute(*, now: datetime | None = None, actor=None) -> dict[str, i
         ],
         batch_size=BATCH,
     )
-    from huitou.sla.clock import do_sla_recompute_for_customers
-
-    do_sla_recompute_for_customers(customer_ids=changed)
+    emit_retiered(changed)
     counts = {tier: 0 for tier in TIERS}
     for tier in computed.values():
         counts[tier] += 1
@@ -181,9 +180,7 @@ def do_tier_override(
         reason=reason,
         actor=actor,
     )
-    from huitou.sla.clock import do_sla_recompute_for_customers
-
-    do_sla_recompute_for_customers(customer_ids=[customer.pk])
+    emit_retiered([customer.pk])
     return override
 
 

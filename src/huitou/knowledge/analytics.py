@@ -47,7 +47,7 @@ def cluster_questions(questions: list[str], *, limit: int = 20) -> list[dict]:
 
 
 def bot_analytics(*, user, start: datetime, end: datetime) -> dict:
-    check_permission(user, "complaints.view_complaint_analysis")
+    check_permission(user, "core.view_reports")
     conversations = BotConversation.objects.filter(started_at__gte=start, started_at__lt=end)
     total = conversations.count()
     answered = set(

@@ -6,3 +6,6 @@ class KnowledgeConfig(AppConfig):
     name = "huitou.knowledge"
     label = "knowledge"
     verbose_name = _("知识库")
+
+    def ready(self) -> None:
+        from . import panels  # noqa: F401  (registers the ticket-page panels)

@@ -24,6 +24,7 @@ BOT_USERNAME = "huitou-bot"
 def bot_user():
     """The service account the bot files customers and tickets as (it cannot log in)."""
     from huitou.accounts.models import User
+    from huitou.accounts.roles import Role
     from huitou.accounts.services import do_user_create
 
     user = User.objects.filter(username=BOT_USERNAME).first()
@@ -31,7 +32,7 @@ def bot_user():
         user = do_user_create(
             username=BOT_USERNAME,
             password=uuid.uuid4().hex,
-            role="agent",
+            role=Role.AGENT,
             full_name="智能客服",
             check_password_strength=False,
         )

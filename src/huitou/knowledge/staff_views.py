@@ -17,7 +17,7 @@ REASON_LABELS = {
 
 @login_required
 def bot_analytics_view(request):
-    if not request.user.has_perm("complaints.view_complaint_analysis"):
+    if not request.user.has_perm("core.view_reports"):
         raise PermissionDenied
     period = Period.last_days(30)
     error = ""

@@ -1,7 +1,6 @@
 """/api/v1/sla: calendars, policies, the preview, compliance reports, agent availability."""
 
 from datetime import date, datetime
-from typing import Literal
 
 from django.http import Http404
 from django.utils import timezone as django_timezone
@@ -11,7 +10,8 @@ from ninja import Field, Query, Router, Schema, Status
 from huitou.accounts.models import User
 from huitou.core.errors import DomainError, check_text
 from huitou.core.permissions import check_permission
-from huitou.core.schemas import Day, Moment, ShortName, Text
+from huitou.core.schemas import Day, Moment, ShortName, Text, choices_literal
+from huitou.customers.models import Tier
 from huitou.tickets.api import MAX_ID, ChannelName, PriorityName, TypeName
 
 from .business_time import CalendarError
@@ -86,7 +86,7 @@ class PolicyOut(Schema):
 
 
 class PreviewQuery(Schema):
-    tier: Literal["", "A", "B", "C", "D"] = ""
+    tier: choices_literal("", Tier) = ""
     type: TypeName | None = None
     priority: PriorityName | None = None
     channel: ChannelName | None = None

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from huitou.tickets.models import Ticket
+from huitou.tickets.models import DONE_STATUSES, Status, Ticket
 
 from .business_time import CalendarError
 from .calendars import compiled_calendar
@@ -17,8 +17,7 @@ from .routing import do_tickets_requeue_for_customers
 
 logger = logging.getLogger(__name__)
 Trigger = EscalationStep.Trigger
-PAUSED_STATUS = "pending"
-DONE_STATUSES = ("resolved", "closed")
+PAUSED_STATUS = Status.PENDING
 
 
 def policy_for(

@@ -17,11 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huitou.accounts.models import User
-from huitou.core.audit import do_audit_changes
+from huitou.accounts.roles import Role
 from huitou.core.notifications import do_notify
+from huitou.tickets.funnel import do_ticket_change
 from huitou.tickets.models import PRIORITY_RANK, Priority, Ticket
 
-from .models import EscalationAction, EscalationStep, Metric, TicketSla
+from .clock import _live
+from .models import EscalationAction, EscalationStep, Metric, Queue, TicketSla
+from .routing import pick_agent
 
 logger = logging.getLogger(__name__)
 Action = EscalationStep.Action
@@ -73,8 +76,6 @@ def _claim_and_run(action: EscalationAction, *, now: datetime, worker: str) -> b
     as cancelled here and reported as not run. The action is marked done before it runs,
     in the same savepoint: what it causes (a priority raise that moves the ticket to
     another policy) sees it done, and a failure undoes the mark with the rest."""
-    from .clock import _live
-
     try:
         with transaction.atomic():
             ticket = (
@@ -149,46 +150,28 @@ def _run(action: EscalationAction, ticket: Ticket, *, now: datetime) -> None:
 
 
 def _supervisors():
-    return User.objects.filter(is_active=True, groups__name="supervisor").distinct()
+    return User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR).distinct()
 
 
 def _raise_priority(ticket: Ticket) -> None:
-    """One step up, through the same recompute as a manual change (the ticket is locked)."""
-    from .clock import do_sla_recompute
-
+    """One step up, through the same funnel as a manual change (the ticket is locked); the
+    clock hears of it and recomputes."""
     ranked = sorted(Priority.values, key=lambda value: PRIORITY_RANK[value])
     index = ranked.index(ticket.priority)
     if index + 1 >= len(ranked):
         return
-    new = ranked[index + 1]
-    do_audit_changes(obj=ticket, actor=None, changes=[("priority", ticket.priority, new)])
-    ticket.priority = new
-    ticket.save(update_fields=["priority", "updated_at"])
-    do_sla_recompute(ticket=ticket)
+    do_ticket_change(ticket=ticket, actor=None, changes={"priority": ranked[index + 1]})
 
 
 def _reassign(ticket: Ticket) -> None:
     """Give the overdue ticket to the next eligible member of its queue (the ticket is
     locked; the queue is locked while choosing, as routing does)."""
-    from huitou.tickets.services import check_assignee
-
-    from .models import Queue
-    from .routing import _Override, pick_agent
-
     if ticket.queue_id is None:
         return
     queue = Queue.objects.select_for_update().get(pk=ticket.queue_id)
     agent = pick_agent(queue, ticket, exclude={ticket.assignee_id or 0})
     if agent is None:
         return
-    check_assignee(
-        actor=_Override(agent),
-        assignee=agent,
-        ticket_department_id=ticket.department_id,
-        current_assignee_id=ticket.assignee_id,
-    )
-    do_audit_changes(obj=ticket, actor=None, changes=[("assignee", ticket.assignee, agent)])
-    ticket.assignee = agent
-    ticket.save(update_fields=["assignee", "updated_at"])
+    do_ticket_change(ticket=ticket, actor=None, changes={"assignee": agent})
     queue.last_assigned = agent
     queue.save(update_fields=["last_assigned"])

@@ -74,7 +74,7 @@ def sla_compliance(
 ) -> dict:
     """Per group: tickets, targets met and breached, compliance rates, and the average
     business minutes to first response and to resolution; also the overall figures."""
-    check_permission(user, "complaints.view_complaint_analysis")
+    check_permission(user, "core.view_reports")
     now = now or timezone.now()
     groups: dict = defaultdict(lambda: defaultdict(list))
     overall: dict = defaultdict(list)
@@ -114,7 +114,7 @@ def sla_compliance(
 
 
 def sla_breaches(*, user, start: datetime, end: datetime, now=None, limit: int = 500) -> list[dict]:
-    check_permission(user, "complaints.view_complaint_analysis")
+    check_permission(user, "core.view_reports")
     now = now or timezone.now()
     breaches = []
     for row in _rows(start=start, end=end, now=now):

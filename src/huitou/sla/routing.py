@@ -7,14 +7,14 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from huitou.accounts.models import User
-from huitou.core.audit import do_audit_changes
 from huitou.core.errors import DomainError, check_text
 from huitou.core.permissions import check_permission
-from huitou.tickets.models import Message, Ticket, TicketType
+from huitou.tickets.events import MessageKind
+from huitou.tickets.funnel import check_may_hold, do_message_record, do_ticket_change, lock_ticket
+from huitou.tickets.models import DONE_STATUSES, Ticket, TicketType
+from huitou.tickets.services import check_ticket_visible
 
 from .models import AgentStatus, Queue
-
-OPEN = ("resolved", "closed")
 
 
 def queue_fits(queue: Queue, ticket: Ticket) -> bool:
@@ -45,7 +45,7 @@ def eligible_agents(queue: Queue, ticket: Ticket, *, exclude: set[int] = frozens
     statuses = {status.user_id: status for status in AgentStatus.objects.filter(user__in=members)}
     counts = dict(
         Ticket.objects.filter(assignee__in=members)
-        .exclude(status__in=OPEN)
+        .exclude(status__in=DONE_STATUSES)
         .values("assignee")
         .annotate(n=Count("id"))
         .values_list("assignee", "n")
@@ -82,44 +82,45 @@ def do_ticket_route(*, ticket: Ticket) -> Ticket:
     if queue is None or queue.pk == ticket.queue_id:
         return ticket
     queue = Queue.objects.select_for_update().get(pk=queue.pk)
-    changes = [("queue", ticket.queue, queue)]
-    ticket.queue = queue
-    if ticket.assignee_id is None:
-        agent = pick_agent(queue, ticket)
-        if agent is not None:
-            changes.append(("assignee", None, agent))
-            ticket.assignee = agent
-            queue.last_assigned = agent
-            queue.save(update_fields=["last_assigned"])
-    ticket.save(update_fields=["queue", "assignee"])
-    do_audit_changes(obj=ticket, actor=None, changes=changes)
+    changes = {"queue": queue}
+    agent = pick_agent(queue, ticket) if ticket.assignee_id is None else None
+    if agent is not None:
+        changes["assignee"] = agent
+    # Routing is the system placing the ticket, not activity on it: updated_at stays.
+    do_ticket_change(ticket=ticket, actor=None, changes=changes, touch=False)
+    if agent is not None:
+        queue.last_assigned = agent
+        queue.save(update_fields=["last_assigned"])
     return ticket
 
 
+def do_ticket_requeue(*, ticket: Ticket) -> bool:
+    """The customer's tier changed (or the ticket found its real customer): the ticket
+    moves to the queue the rules give now when its queue's conditions no longer hold (a
+    former A customer's ticket at the VIP desk) or when its new tier has a queue of its
+    own (a new A customer's ticket goes to the VIP desk). Other transfers stand. Whoever
+    works on the ticket keeps it; an unassigned one is offered to the new queue."""
+    target = queue_for(ticket)
+    fits = ticket.queue is not None and queue_fits(ticket.queue, ticket)
+    if target == ticket.queue or (fits and not (target and target.tier)):
+        return False
+    if target is None:  # no queue takes it any more
+        do_ticket_change(ticket=ticket, actor=None, changes={"queue": None}, touch=False)
+    else:
+        do_ticket_route(ticket=ticket)
+    return True
+
+
 def do_tickets_requeue_for_customers(*, customer_ids) -> int:
-    """A customer's tier changed: an open ticket moves to the queue the rules give now when
-    its queue's conditions no longer hold (a former A customer's ticket at the VIP desk) or
-    when its new tier has a queue of its own (a new A customer's ticket goes to the VIP
-    desk). Other transfers stand. Whoever works on the ticket keeps it; an unassigned one
-    is offered to the new queue."""
+    """A customer's tier changed: re-queue their open tickets (do_ticket_requeue)."""
     tickets = (
         Ticket.objects.filter(customer_id__in=list(customer_ids))
-        .exclude(status__in=OPEN)
-        .select_related("customer", "queue")
+        .exclude(status__in=DONE_STATUSES)
+        .select_related("customer", "queue", "assignee")
     )
     moved = 0
     for ticket in tickets.iterator(chunk_size=500):
-        target = queue_for(ticket)
-        fits = ticket.queue is not None and queue_fits(ticket.queue, ticket)
-        if target == ticket.queue or (fits and not (target and target.tier)):
-            continue
-        if target is None:  # no queue takes it any more
-            do_audit_changes(obj=ticket, actor=None, changes=[("queue", ticket.queue, None)])
-            ticket.queue = None
-            ticket.save(update_fields=["queue"])
-        else:
-            do_ticket_route(ticket=ticket)
-        moved += 1
+        moved += do_ticket_requeue(ticket=ticket)
     return moved
 
 
@@ -129,8 +130,6 @@ def do_ticket_transfer(
 ) -> Ticket:
     """Move a ticket to another agent or queue (转派), saying why. Supervisors may move any
     ticket; an agent may hand on their own."""
-    from huitou.tickets.services import check_assignee, check_ticket_visible
-
     check_permission(actor, "tickets.change_ticket")
     if not actor.has_perm("tickets.assign_ticket") and ticket.assignee_id != actor.pk:
         raise PermissionDenied(_("只能转派自己的工单，或请主管转派。"))
@@ -139,7 +138,7 @@ def do_ticket_transfer(
         raise DomainError(_("转派须说明原因。"), field="reason")
     if assignee is None and queue is None:
         raise DomainError(_("请选择转派给谁或哪个队列。"), field="assignee")
-    ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
+    ticket = lock_ticket(ticket.pk, related=("customer", "assignee", "queue", "department"))
     check_ticket_visible(actor=actor, ticket=ticket)
     if not actor.has_perm("tickets.assign_ticket") and ticket.assignee_id != actor.pk:
         raise PermissionDenied(_("只能转派自己的工单，或请主管转派。"))
@@ -149,10 +148,9 @@ def do_ticket_transfer(
             % {"queue": queue.name, "tier": queue.tier, "current": ticket.customer.tier},
             field="queue",
         )
-    changes = []
+    changes = {}
     if queue is not None and queue.pk != ticket.queue_id:
-        changes.append(("queue", ticket.queue, queue))
-        ticket.queue = queue
+        changes["queue"] = queue
     if assignee is None and queue is not None:
         queue = Queue.objects.select_for_update().get(pk=queue.pk)
         exclude = {ticket.assignee_id} if ticket.assignee_id else set()
@@ -163,41 +161,22 @@ def do_ticket_transfer(
     if assignee is None and queue is not None and ticket.assignee_id is not None:
         # Nobody in the queue can take it now: it waits there, unassigned, not with the
         # person who handed it on.
-        changes.append(("assignee", ticket.assignee, None))
-        ticket.assignee = None
+        changes["assignee"] = None
     if assignee is not None and assignee.pk != ticket.assignee_id:
-        check_assignee(
-            actor=_Override(actor),
-            assignee=assignee,
-            ticket_department_id=ticket.department_id,
-            current_assignee_id=ticket.assignee_id,
-        )
-        changes.append(("assignee", ticket.assignee, assignee))
-        ticket.assignee = assignee
+        # The transfer rules above decided who may transfer what; the person receiving it
+        # must still be someone who may hold this ticket.
+        check_may_hold(assignee=assignee, department_id=ticket.department_id)
+        changes["assignee"] = assignee
     if not changes:
         raise DomainError(_("工单已在该处理人或队列。"), field="assignee")
-    ticket.save(update_fields=["queue", "assignee", "updated_at"])
-    do_audit_changes(obj=ticket, actor=actor, changes=changes)
-    Message.objects.create(
+    do_ticket_change(ticket=ticket, actor=actor, changes=changes)
+    do_message_record(
         ticket=ticket,
-        author=actor,
-        public=False,
+        actor=actor,
         body=_("转派原因：%(reason)s") % {"reason": reason},
+        kind=MessageKind.INTERNAL_NOTE,
     )
     return ticket
-
-
-class _Override:
-    """The actor as check_assignee sees them during a transfer: allowed to assign others
-    (the transfer rules above already decided who may transfer what)."""
-
-    def __init__(self, user):
-        self.pk = user.pk
-        self.role = user.role
-        self.department_id = user.department_id
-
-    def has_perm(self, perm: str) -> bool:
-        return perm == "tickets.assign_ticket"
 
 
 @transaction.atomic

@@ -44,7 +44,7 @@ def sla_overview_view(request):
 
     if request.method == "POST":  # an older form of the top bar's switch posted here
         return duty_toggle_view(request)
-    if not request.user.has_perm("complaints.view_complaint_analysis"):
+    if not request.user.has_perm("core.view_reports"):
         raise PermissionDenied
     form = ReportForm(request.GET or None)
     period, group_by = Period.last_days(30), "policy"

@@ -10,9 +10,12 @@ from huitou.accounts.models import Department, User
 from huitou.core.errors import DomainError
 from huitou.core.pagination import ApiPagination
 from huitou.core.permissions import check_permission
-from huitou.core.schemas import Body, Name, SearchText, Subject, Text
+from huitou.core.schemas import Body, Name, SearchText, Subject, Text, choices_literal
+from huitou.customers.models import Tier
 from huitou.customers.selectors import access_customer
 
+from .models import Channel, Direction, Priority, TicketType
+from .models import Status as TicketStatus
 from .phrases import forbidden_phrases_in, forbidden_warning, standard_phrases_for
 from .selectors import access_ticket, ticket_list, ticket_messages
 from .services import do_message_add, do_ticket_create, do_ticket_update
@@ -20,10 +23,10 @@ from .services import do_message_add, do_ticket_create, do_ticket_update
 router = Router(tags=["tickets"])
 MAX_ID = 2**63 - 1  # the database's bigint
 
-ChannelName = Literal["phone", "email", "web", "chat", "api"]
-TypeName = Literal["consultation", "technical", "order", "complaint", "suggestion", "praise"]
-PriorityName = Literal["low", "normal", "high", "urgent"]
-StatusName = Literal["new", "open", "pending", "resolved", "closed"]
+ChannelName = choices_literal(Channel)
+TypeName = choices_literal(TicketType)
+PriorityName = choices_literal(Priority)
+StatusName = choices_literal(TicketStatus)
 
 
 class TicketIn(Schema):
@@ -35,7 +38,7 @@ class TicketIn(Schema):
     priority: PriorityName = "normal"
     department: int | None = None
     assignee: int | None = None
-    direction: Literal["inbound", "outbound"] = "inbound"
+    direction: choices_literal(Direction) = "inbound"
     contact_name: Name = ""
     contact_phone: Text(32) = ""
 
@@ -135,7 +138,7 @@ class TicketFilters(Schema):
     status: StatusName | Literal["", "active"] = ""
     type: TypeName | Literal[""] = ""
     priority: PriorityName | Literal[""] = ""
-    tier: Literal["", "A", "B", "C", "D"] = ""
+    tier: choices_literal("", Tier) = ""
     q: SearchText = ""
     customer: int | None = Field(None, ge=1, le=MAX_ID)
 

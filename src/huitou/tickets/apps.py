@@ -6,3 +6,9 @@ class TicketsConfig(AppConfig):
     name = "huitou.tickets"
     label = "tickets"
     verbose_name = _("工单")
+
+    def ready(self) -> None:
+        # Imported here: the app registry must be ready before models load.
+        from . import personal_data
+
+        personal_data.register()  # the customer's tickets in exports, erasure, retention

@@ -35,6 +35,11 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("已关闭")
 
 
+# The status groups every app uses: work still to do, and work done (answered or closed).
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
 class Direction(models.TextChoices):
     INBOUND = "inbound", _("呼入")
     OUTBOUND = "outbound", _("呼出")
@@ -144,7 +149,7 @@ class Ticket(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (Status.RESOLVED, Status.CLOSED)
+        return self.status not in DONE_STATUSES
 
 
 class Message(models.Model):

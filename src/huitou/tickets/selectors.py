@@ -1,30 +1,27 @@
 import re
+from collections.abc import Callable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from huitou.accounts.scope import scope_to_department
 from huitou.core.errors import check_text
 from huitou.core.models import AuditEntry
 from huitou.core.permissions import check_permission
 from huitou.customers.phones import phone_digits
 
-from .models import Message, Ticket
+from .models import DONE_STATUSES, Message, Ticket
 
 INBOX_VIEWS = ("all", "mine", "unassigned", "department")
 PHONE_LIKE = re.compile(r"[\d\s()+\-]+")
 
 
 def visible_tickets(*, user) -> QuerySet[Ticket]:
-    """Tickets `user` may see. Without view_all_tickets, only their own department's."""
+    """Tickets `user` may see: every department's, or only their own (accounts.scope)."""
     check_permission(user, "tickets.view_ticket")
-    tickets = Ticket.objects.all()
-    if not user.has_perm("tickets.view_all_tickets"):
-        if user.department_id is None:
-            return tickets.none()
-        tickets = tickets.filter(department_id=user.department_id)
-    return tickets
+    return scope_to_department(Ticket.objects.all(), user)
 
 
 def ticket_list(
@@ -48,7 +45,7 @@ def ticket_list(
             return tickets.none()
         tickets = tickets.filter(department_id=user.department_id)
     if status == "active":
-        tickets = tickets.exclude(status__in=["resolved", "closed"])
+        tickets = tickets.exclude(status__in=DONE_STATUSES)
     elif status:
         tickets = tickets.filter(status=status)
     if type:
@@ -94,13 +91,19 @@ def ticket_messages(*, ticket: Ticket) -> QuerySet[Message]:
     return ticket.messages.select_related("author").order_by("created_at", "id")
 
 
-def ticket_history(*, ticket: Ticket) -> QuerySet[AuditEntry]:
-    """The ticket's history, with its complaint record's (which shares the ticket's id)."""
-    models = [Ticket]
-    if ticket.type == "complaint":
-        from huitou.complaints.models import Complaint
+# Models whose rows share their ticket's id and whose history is the ticket's, with when
+# they apply; registered from their apps' AppConfig.ready() (tickets cannot import them).
+_HISTORY_MODELS: dict[str, tuple[type, Callable[[Ticket], bool]]] = {}
 
-        models.append(Complaint)
+
+def register_history_model(model: type, *, applies: Callable[[Ticket], bool]) -> None:
+    _HISTORY_MODELS[model._meta.label] = (model, applies)
+
+
+def ticket_history(*, ticket: Ticket) -> QuerySet[AuditEntry]:
+    """The ticket's history, with that of the records that share the ticket's id (its
+    complaint record), which their apps register with register_history_model."""
+    models = [Ticket, *(model for model, applies in _HISTORY_MODELS.values() if applies(ticket))]
     content_types = ContentType.objects.get_for_models(*models, for_concrete_models=True)
     return AuditEntry.objects.filter(
         content_type__in=content_types.values(), object_id=ticket.pk

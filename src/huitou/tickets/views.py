@@ -10,19 +10,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from huitou.accounts.models import User
 from huitou.accounts.selectors import assignable_agents
-from huitou.complaints.models import Complaint
-from huitou.complaints.views import complaint_draft_forms, complaint_panel_context
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
 from huitou.core.pagination import paginate_queryset, querystring_without_page
-from huitou.customers.personality import service_guidance
 from huitou.customers.selectors import access_customer, visible_customers
 from huitou.customers.services import find_customer_by_phone
-from huitou.knowledge.portal import agent_suggestions
-from huitou.sla.forms import TransferForm
 
 from .forms import InboxFilterForm, PhoneTicketForm, ReplyForm, TicketUpdateForm
 from .models import TicketType
+from .panels import by_slot, panels_for
 from .phrases import forbidden_phrases_in, forbidden_warning, standard_phrases_for
 from .selectors import access_ticket, ticket_history, ticket_list, ticket_messages
 from .services import do_message_add, do_phone_ticket_create, do_ticket_update
@@ -149,49 +145,32 @@ def _offer_confirmation(form) -> None:
 
 
 def render_ticket_page(
-    request, ticket, *, reply_form=None, update_form=None, complaint_forms=None, status=200
+    request, ticket, *, reply_form=None, update_form=None, panel_bound=None, status=200
 ):
+    """The ticket page; `panel_bound` hands a refused POST's bound forms back to the panel
+    they belong to ({panel name: forms}), see huitou.tickets.panels."""
     update_form = update_form or _update_form(request, ticket)
     reply_form = reply_form or ReplyForm(initial={"public": True})
+    shown = panels_for(request, ticket, bound=panel_bound)
+    panel_forms = [form for panel in shown for form in panel.forms]
+    for form in (*panel_forms, reply_form):
+        _offer_confirmation(form)
     context = {
         "ticket": ticket,
         "thread": ticket_messages(ticket=ticket),
         "history": ticket_history(ticket=ticket),
         "reply_form": reply_form,
         "phrase_groups": standard_phrases_for(ticket),
-        "faq_suggestions": agent_suggestions(ticket)
-        if request.user.has_perm("tickets.add_message")
-        else [],
-        "transfer_form": (
-            TransferForm(ticket=ticket)
-            if request.user.has_perm("tickets.assign_ticket")
-            or (
-                ticket.assignee_id == request.user.pk
-                and request.user.has_perm("tickets.change_ticket")
-            )
-            else None
-        ),
-        "forbidden_warned": _forbidden_warned(reply_form, *(complaint_forms or {}).values()),
+        "panels": by_slot(shown),
+        # A warning in any reply box (the complaint answer too) offers "send anyway" here.
+        "forbidden_warned": _forbidden_warned(reply_form, *panel_forms),
         "update_form": update_form,
         "customer_tickets": ticket_list(user=request.user, customer_id=ticket.customer_id).exclude(
             pk=ticket.pk
         )[:5],
         "can_reply_public": request.user.has_perm("tickets.reply_to_customer"),
         "can_change": request.user.has_perm("tickets.change_ticket"),
-        "guidance": service_guidance(
-            personality=ticket.customer.personality,
-            listening_style=ticket.customer.listening_style,
-        ),
     }
-    if ticket.type == TicketType.COMPLAINT and Complaint.objects.filter(pk=ticket.pk).exists():
-        if complaint_forms is None:
-            complaint = Complaint.objects.get(pk=ticket.pk)
-            complaint_forms = complaint_draft_forms(request, complaint)
-            context["forbidden_warned"] |= _forbidden_warned(*complaint_forms.values())
-        context.update(complaint_panel_context(request, ticket, complaint_forms))
-        for form in context["complaint_forms"].values():
-            _offer_confirmation(form)
-    _offer_confirmation(reply_form)
     return render(request, "tickets/ticket_detail.html", context, status=status)
 
 

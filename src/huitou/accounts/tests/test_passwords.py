@@ -13,8 +13,8 @@ from django.test import Client
 from huitou.accounts.models import User
 from huitou.accounts.services import do_user_create
 from huitou.accounts.tests.factories import UserFactory
-from huitou.core.demo import DEMO_PASSWORD
 from huitou.core.errors import DomainError
+from huitou.demo.phrases import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def test_changepassword_refuses_a_weak_password(monkeypatch):
 
 
 def test_the_demo_password_passes_for_every_demo_user():
-    from huitou.core import demo_phrases as ph
+    from huitou.demo import phrases as ph
 
     for username, _role, _department, full_name in ph.DEMO_USERS:
         candidate = User(username=username, email=f"{username}@example.com")

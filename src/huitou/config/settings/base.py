@@ -1,36 +1,33 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
-import os
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+# Every environment variable is read through these (strict: a value they do not understand
+# stops the start), and every one is in the README's configuration table.
+from .env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+    env_time_zone,
+    env_url,
+    rate_pair,
+)
+
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
-VAR_DIR = Path(os.environ.get("HUITOU_VAR_DIR", Path.cwd() / "var")).resolve()
+VAR_DIR = Path(env_str("HUITOU_VAR_DIR", str(Path.cwd() / "var"))).resolve()
 
 DEFAULT_SECRET_KEY = "insecure-huitou-development-key-change-me"
 
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    value = (os.environ.get(name) or "").strip()
-    return int(value) if value else default
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -52,6 +49,7 @@ INSTALLED_APPS = [
     "huitou.complaints",
     "huitou.sla",
     "huitou.knowledge",
+    "huitou.demo",  # `huitou demo`; above every other app, nothing imports it
     "axes",  # failed-login lockouts, audited in the admin (访问尝试 / 访问失败)
 ]
 
@@ -77,7 +75,7 @@ WSGI_APPLICATION = "huitou.config.wsgi.application"
 
 # A request body beyond this is refused (413 under /api/). JSON and form posts are small: the
 # longest text field is 20,000 characters. Uploaded files (customer imports) do not count.
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("HUITOU_MAX_REQUEST_BYTES", str(1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("HUITOU_MAX_REQUEST_BYTES", 1024 * 1024, minimum=1)
 
 TEMPLATES = [
     {
@@ -90,7 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "huitou.core.context_processors.navigation",
+                "huitou.web.context_processors.navigation",
             ],
         },
     }
@@ -111,8 +109,11 @@ def database_from_url(url: str) -> dict:
     return config
 
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'huitou.sqlite3'}"
-DATABASES = {"default": database_from_url(DATABASE_URL)}
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'huitou.sqlite3'}")
+try:
+    DATABASES = {"default": database_from_url(DATABASE_URL)}
+except ValueError as error:  # the message, not the URL: that may hold a password
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database address: {error}") from None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -123,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10, minimum=1)},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -141,10 +142,10 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Lockouts after failed sign-ins (django-axes). A username is locked only for the address
 # it failed from, so a stranger cannot lock a colleague out of the office; an address that
 # fails for many usernames is locked for all of them; bearer-token guesses count per address.
-HUITOU_LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-HUITOU_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 20)
-HUITOU_API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 10)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+HUITOU_LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+HUITOU_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 20, minimum=1)
+HUITOU_API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = "huitou.accounts.lockout.failure_limit"
 AXES_HANDLER = "huitou.accounts.lockout.LockoutHandler"
@@ -156,8 +157,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
 # Staff sessions: signed out after this long idle, and at the latest this long after sign-in.
-STAFF_IDLE_TIMEOUT_MINUTES = env_int("STAFF_IDLE_TIMEOUT_MINUTES", 30)
-STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 10)
+STAFF_IDLE_TIMEOUT_MINUTES = env_int("STAFF_IDLE_TIMEOUT_MINUTES", 30, minimum=1)
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 10, minimum=1)
 
 # Content-Security-Policy (django-csp), in every environment so tests see what production
 # sends: scripts and styles only from our own origin, no inline code, no framing.
@@ -178,15 +179,16 @@ CONTENT_SECURITY_POLICY = {
 
 
 def language_code(raw: str) -> str:
-    """LANGUAGE as desktops set it ("zh_CN:zh", "en_US:en") or as Django names it."""
+    """LANGUAGE as desktops set it ("zh_CN:zh", "en_US:en") or as Django names it. Lenient
+    on purpose: the desktop sets it for every program, so a German one must still start."""
     first = (raw or "").split(":")[0].strip().lower().replace("_", "-")
     return "en" if first.startswith("en") else "zh-hans"
 
 
-LANGUAGE_CODE = language_code(os.environ.get("LANGUAGE", "zh-hans"))
+LANGUAGE_CODE = language_code(env_str("LANGUAGE", "zh-hans"))
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
-TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
@@ -200,43 +202,43 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "huitou@localhost")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "huitou@localhost")
 # The SMTP server, for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # seconds; never wait for ever
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)  # seconds; never wait for ever
 # The outbox (core.OutboxMessage): how long a worker holds a message it is sending before
 # another may take it over (longer than EMAIL_TIMEOUT), and how often a failing message is
 # tried (back-off 1, 2, 4 … 60 minutes) before it is marked failed for an admin to see.
-HUITOU_OUTBOX_LEASE_SECONDS = int(os.environ.get("HUITOU_OUTBOX_LEASE_SECONDS", "120"))
-HUITOU_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("HUITOU_OUTBOX_MAX_ATTEMPTS", "10"))
+HUITOU_OUTBOX_LEASE_SECONDS = env_int("HUITOU_OUTBOX_LEASE_SECONDS", 120, minimum=1)
+HUITOU_OUTBOX_MAX_ATTEMPTS = env_int("HUITOU_OUTBOX_MAX_ATTEMPTS", 10, minimum=1)
 # An import job whose worker has not touched it for this long was interrupted: it is run
 # again (once) or failed with a message saying so.
-HUITOU_IMPORT_STALE_SECONDS = int(os.environ.get("HUITOU_IMPORT_STALE_SECONDS", "300"))
+HUITOU_IMPORT_STALE_SECONDS = env_int("HUITOU_IMPORT_STALE_SECONDS", 300, minimum=1)
 # Text messages (verification codes): console, locmem (tests) or the JSON-over-HTTP gateway
 # (huitou.knowledge.sms.HttpBackend, which posts to SMS_HTTP_URL with SMS_HTTP_API_KEY).
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "huitou.knowledge.sms.ConsoleBackend")
-SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
-SMS_HTTP_API_KEY = os.environ.get("SMS_HTTP_API_KEY", "")
-SMS_HTTP_TIMEOUT = float(os.environ.get("SMS_HTTP_TIMEOUT", "10"))
-SMS_SENDER = os.environ.get("SMS_SENDER", "")
+SMS_BACKEND = env_str("SMS_BACKEND", "huitou.knowledge.sms.ConsoleBackend")
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
+SMS_HTTP_API_KEY = env_str("SMS_HTTP_API_KEY", "")
+SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
+SMS_SENDER = env_str("SMS_SENDER", "")
 # A portal ticket's contact is proven by a 6-digit code: valid this long, this many tries;
 # one destination gets at most CONTACT_CODE_DESTINATION_RATE codes ("N/s|m|h|d").
-CONTACT_CODE_TTL_SECONDS = int(os.environ.get("CONTACT_CODE_TTL_SECONDS", "600"))
-CONTACT_CODE_MAX_ATTEMPTS = int(os.environ.get("CONTACT_CODE_MAX_ATTEMPTS", "5"))
-CONTACT_CODE_DESTINATION_RATE = os.environ.get("CONTACT_CODE_DESTINATION_RATE", "3/h")
+CONTACT_CODE_TTL_SECONDS = env_int("CONTACT_CODE_TTL_SECONDS", 600, minimum=1)
+CONTACT_CODE_MAX_ATTEMPTS = env_int("CONTACT_CODE_MAX_ATTEMPTS", 5, minimum=1)
+CONTACT_CODE_DESTINATION_RATE = env_rate("CONTACT_CODE_DESTINATION_RATE", "3/h")
 # Links in e-mails point here.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
 
 # Personal information retention (PIPL): the personal data of a customer with no ticket,
 # purchase or follow-up for this many years is anonymised by the nightly job
 # (`huitou privacy retention`); 0 turns the schedule off.
-CUSTOMER_INACTIVE_RETENTION_YEARS = int(os.environ.get("CUSTOMER_INACTIVE_RETENTION_YEARS", "3"))
+CUSTOMER_INACTIVE_RETENTION_YEARS = env_int("CUSTOMER_INACTIVE_RETENTION_YEARS", 3)
 
 # The worker (`huitou run_huey`) stops gracefully on SIGTERM, as systemd, Docker and
 # `huitou serve` send it: it finishes the tasks in hand (up to HUEY_SHUTDOWN_TIMEOUT
@@ -245,9 +247,9 @@ HUEY_CONSUMER = {
     "workers": 2,
     "worker_type": "thread",
     "graceful_signal": "TERM",
-    "shutdown_timeout": int(os.environ.get("HUEY_SHUTDOWN_TIMEOUT", "30")),
+    "shutdown_timeout": env_int("HUEY_SHUTDOWN_TIMEOUT", 30),
 }
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
@@ -278,16 +280,6 @@ else:
 
 # Public (no-login) endpoints: (per client, all clients) rates, "N/s|m|h|d". Override one
 # with HUITOU_RATE_LIMIT_<GROUP>="5/m,300/h" (e.g. HUITOU_RATE_LIMIT_PORTAL_TICKET).
-def rate_pair(name: str, default: tuple[str, str]) -> tuple[str, str]:
-    """Rates "5/m,300/h" from the environment variable `name` (one rate: per client only)."""
-    rates = [r.strip() for r in os.environ.get(name, ",".join(default)).split(",") if r.strip()]
-    rates = [*rates, default[1]][:2]
-    for rate in rates:
-        if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", rate):
-            raise ValueError(f'{name}: "{rate}" is not a rate like 5/m, 300/h or 20/10m')
-    return rates[0], rates[1]
-
-
 HUITOU_RATE_LIMITS = {
     group: rate_pair(f"HUITOU_RATE_LIMIT_{group.upper()}", default)
     for group, default in {
@@ -300,19 +292,20 @@ HUITOU_RATE_LIMITS = {
 }
 # The request header that names the client, set by a trusted reverse proxy (for example
 # HTTP_X_REAL_IP); empty: REMOTE_ADDR. Never set it without such a proxy: clients forge it.
-HUITOU_RATE_LIMIT_CLIENT_HEADER = os.environ.get("HUITOU_RATE_LIMIT_CLIENT_HEADER", "")
+HUITOU_RATE_LIMIT_CLIENT_HEADER = env_str("HUITOU_RATE_LIMIT_CLIENT_HEADER", "")
 # Proof-of-work a client over its own limit must solve per request (leading zero bits).
-HUITOU_POW_DIFFICULTY = int(os.environ.get("HUITOU_POW_DIFFICULTY", "18"))
+HUITOU_POW_DIFFICULTY = env_int("HUITOU_POW_DIFFICULTY", 18)
 RATELIMIT_ENABLE = env_bool("HUITOU_RATE_LIMIT_ENABLE", True)
 
 # How old the worker's heartbeat may be before /healthz calls the worker down.
-WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE", "180"))
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env_int("WORKER_HEARTBEAT_MAX_AGE", 180, minimum=1)
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", LOG_LEVELS)},
     # run_huey attaches its own handler to "huey"; do not print each line twice.
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -5,7 +5,8 @@ from django.core.exceptions import ImproperlyConfigured
 from huitou.config.keycheck import secret_key_problem, suggestion
 
 from .base import *  # noqa: F403
-from .base import DEBUG, DEFAULT_SECRET_KEY, SECRET_KEY, TRUSTED_PROXY_COUNT, env_bool, env_int
+from .base import DEBUG, DEFAULT_SECRET_KEY, SECRET_KEY, TRUSTED_PROXY_COUNT
+from .env import env_bool, env_int
 
 if problem := secret_key_problem(SECRET_KEY, default=DEFAULT_SECRET_KEY):
     raise ImproperlyConfigured(f"{problem} {suggestion()}")

@@ -12,11 +12,13 @@ from django.utils import timezone
 from huitou.accounts.models import Department, User
 from huitou.accounts.roles import Role
 from huitou.complaints.models import Complaint
-from huitou.core.demo import DEMO_PASSWORD, _Loader, plan_demo
-from huitou.core.demo_kb import plan_demo_chats
 from huitou.core.models import AuditEntry, Notification
 from huitou.customers.cleansing import duplicate_groups
 from huitou.customers.models import Customer, CustomerKind, Stage, Tier
+from huitou.demo.kb import plan_demo_chats
+from huitou.demo.loader import _Loader
+from huitou.demo.phrases import DEMO_PASSWORD
+from huitou.demo.plan import plan_demo
 from huitou.knowledge.analytics import bot_analytics
 from huitou.knowledge.models import BotTurn
 from huitou.tickets.models import Channel, Message, Status, Ticket, TicketType

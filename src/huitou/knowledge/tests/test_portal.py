@@ -62,7 +62,7 @@ def test_agent_assist_offers_faq_answers_on_the_ticket_page(client, kb):
 
 @pytest.fixture
 def appliance_kb():
-    from huitou.core.demo_kb import load_demo_faq
+    from huitou.demo.kb import load_demo_faq
 
     load_demo_faq()
 

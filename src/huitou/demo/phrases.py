@@ -1,4 +1,4 @@
-"""Names, phrases and proportions for the demo dataset (see demo.py): an appliance service desk.
+"""Names, phrases and proportions for the demo dataset (see plan.py): an appliance service desk.
 
 Templates use str.format fields: {p} product, {m} model, {city}, {sal} how to address the
 customer, {worker} a technician, {agent} a service agent. Unused fields are ignored.
@@ -32,6 +32,9 @@ DEMO_USERS = [
     ("handler_quality", "handler", "质量部", "吴敏"),
     ("handler_sales", "handler", "销售部", "郑晓东"),
 ]
+DEMO_PASSWORD = "huitou-demo"  # every demo account's; `huitou demo` prints it with the logins
+# Who answers a complaint dispatched to each responsible department.
+HANDLERS = {dept: name for name, role, dept, _full in DEMO_USERS if role == "handler"}
 
 # (surname, pinyin for e-mail addresses); the common ones come first and are drawn more often.
 SURNAMES = _pairs(

@@ -13,7 +13,7 @@ from huitou.customers.models import Customer, Stage, Transaction
 from huitou.customers.tagging import do_rfm_recompute
 from huitou.customers.tiers import do_tier_recompute
 
-from . import demo_phrases as ph
+from . import phrases as ph
 
 SEED = 2027
 # (purchases in the last year, profit per purchase) by tier.

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from huitou.core.demo import database_is_empty, load_demo, print_demo_logins
+from huitou.demo.loader import database_is_empty, load_demo, print_demo_logins
 
 
 class Command(BaseCommand):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from huitou.accounts.models import User
 from huitou.complaints.models import Complaint, ComplaintStep
+from huitou.core.models import AuditEntry, Notification
 from huitou.customers.models import Customer, TierChange
 from huitou.knowledge.bot import do_bot_ask
 from huitou.knowledge.models import BotConversation, BotTurn, FaqEntry
@@ -18,8 +19,6 @@ from huitou.knowledge.portal import conversation_voter, do_faq_vote
 from huitou.knowledge.services import do_faq_save
 from huitou.tickets.models import Message, Status, Ticket
 from huitou.tickets.services import do_message_add, do_ticket_update
-
-from .models import AuditEntry, Notification
 
 # (category, question, answer, similar questions)
 FAQ = [

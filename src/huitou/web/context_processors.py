@@ -1,3 +1,10 @@
+"""Template context for every staff page (settings.TEMPLATES)."""
+
+from huitou.complaints.selectors import open_crisis_alert_count
+from huitou.core.notifications import unread_notification_count
+from huitou.sla.models import AgentStatus
+
+
 def navigation(request) -> dict:
     """Counts for the top bar, computed only when a template shows them."""
     user = getattr(request, "user", None)
@@ -5,18 +12,12 @@ def navigation(request) -> dict:
         return {}
 
     def unread() -> int:
-        from .notifications import unread_notification_count
-
         return unread_notification_count(user=user)
 
     def open_alerts() -> int:
-        from huitou.complaints.selectors import open_crisis_alert_count
-
         return open_crisis_alert_count(user=user)
 
     def on_duty() -> bool:
-        from huitou.sla.models import AgentStatus
-
         status = AgentStatus.objects.filter(user=user).values_list("on_duty", flat=True).first()
         return True if status is None else status
 

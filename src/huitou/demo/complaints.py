@@ -36,13 +36,15 @@ from huitou.complaints.services import (
     do_complaint_classify,
     do_complaint_dispatch,
     do_complaint_reply,
+    do_complaint_result,
     do_recovery_add,
 )
-from huitou.core.models import AuditEntry
+from huitou.core.models import AuditEntry, Notification
+from huitou.core.notifications import do_notify
 from huitou.tickets.models import ForbiddenPhraseUse, Message, Status, Ticket
+from huitou.tickets.phrases import customer_salutation
 
-from .models import Notification
-from .notifications import do_notify
+from .phrases import HANDLERS
 
 CAUSE_BY_DEPARTMENT = {
     "售后服务部": "service",
@@ -183,8 +185,6 @@ class ComplaintStory:
         done = status in (Status.RESOLVED, Status.CLOSED)
         actions: list[tuple[float, Callable[[], object]]] = []
         if self.department_name:
-            from huitou.core.demo import HANDLERS
-
             handler = self.users[HANDLERS[self.department_name]]
             result = RESULTS[self.department_name]
             steps = 3 if done else rng.choice([0, 1, 1, 2])
@@ -324,14 +324,10 @@ class ComplaintStory:
 
 
 def _result(handler, complaint, result):
-    from huitou.complaints.services import do_complaint_result
-
     return do_complaint_result(actor=handler, complaint=complaint, result=result)
 
 
 def _fill(text: str, ticket: Ticket, result: str) -> str:
-    from huitou.tickets.phrases import customer_salutation
-
     return (
         text.replace("{客户称呼}", customer_salutation(ticket.customer))
         .replace("{工单号}", ticket.number)
