@@ -26,7 +26,7 @@ def broken_contracts(output: str) -> str:
     return (marker + after).strip() if marker else output.strip()
 
 
-def test_no_module_imports_a_layer_above_it_even_inside_a_function():
+def test_the_import_contracts_hold_even_for_imports_inside_functions():
     result = subprocess.run(
         lint_imports_command(),
         cwd=ROOT,

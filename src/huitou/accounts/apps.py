@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与组织")
 
     def ready(self) -> None:
+        # Imported here: the app registry must be ready before models load.
         from django.contrib.auth.signals import user_logged_in
 
         from .middleware import start_staff_session

@@ -1,5 +1,7 @@
 """Roles are Django groups; this module says which model permissions each one carries."""
 
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -80,8 +82,6 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
 
 def ensure_role_groups() -> None:
     """Create the role groups and set their permissions exactly; safe to run repeatedly."""
-    from django.contrib.auth.models import Group, Permission
-
     for role, spec in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role.value)
         if spec == "__all__":
@@ -96,7 +96,5 @@ def ensure_role_groups() -> None:
 
 def ensure_role_groups_after_migrate(sender, **kwargs) -> None:
     """Runs once, after the last app's permissions exist."""
-    from django.apps import apps
-
     if sender is list(apps.get_app_configs())[-1]:
         ensure_role_groups()

@@ -158,9 +158,7 @@ class ComplaintOut(ComplaintListOut):
 
     @staticmethod
     def resolve_dispatch_target_due(obj) -> datetime | None:
-        from .services import dispatch_target_due
-
-        return dispatch_target_due(obj)
+        return services.dispatch_target_due(obj)
 
     @staticmethod
     def resolve_allowed_actions(obj) -> list[str]:

@@ -3,9 +3,11 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from huitou.accounts.models import Department
+from huitou.core.errors import DomainError
 from huitou.core.forms import DateField, DateInput, DateTimeField
+from huitou.core.periods import checked_period
 
-from .models import DISPATCH_RUBRIC, Complaint, RecoveryAction
+from .models import DISPATCH_RUBRIC, Complaint, RecoveryAction, State
 
 TEXTAREA = {"rows": 3}
 
@@ -138,8 +140,6 @@ class ComplaintFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("仅逾期派单"), required=False)
 
     def __init__(self, *args, **kwargs):
-        from .models import State
-
         super().__init__(*args, **kwargs)
         self.fields["state"].choices += State.choices
 
@@ -150,9 +150,6 @@ class PeriodForm(forms.Form):
 
     def period(self):
         """The period asked for, checked by the same rule as the API; None when invalid."""
-        from huitou.core.errors import DomainError
-        from huitou.core.periods import checked_period
-
         if not self.is_valid():
             return None
         try:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huitou.accounts.models import Department, User
+from huitou.accounts.roles import Role
 from huitou.core.audit import do_audit_changes, do_audit_record
 from huitou.core.errors import ConflictError, DomainError, check_choice, check_text
 from huitou.core.notifications import do_notify
@@ -21,7 +22,7 @@ from huitou.sla.calendars import compiled_calendar
 from huitou.sla.models import TicketSla
 from huitou.tickets.events import MessageKind
 from huitou.tickets.funnel import do_message_record, do_ticket_change, lock_ticket
-from huitou.tickets.models import Ticket, TicketType
+from huitou.tickets.models import Status, Ticket, TicketType
 from huitou.tickets.services import check_reply_body, check_thread_open, check_ticket_visible
 
 from . import tasks
@@ -124,7 +125,7 @@ def _required_text(value: str, *, field: str, message: str, max_length: int = 50
 
 
 # A ticket already answered or closed before it became a complaint starts at that point.
-STATE_FOR_TICKET_STATUS = {"resolved": State.REPLIED, "closed": State.CLOSED}
+STATE_FOR_TICKET_STATUS = {Status.RESOLVED: State.REPLIED, Status.CLOSED: State.CLOSED}
 
 
 @transaction.atomic
@@ -257,7 +258,7 @@ def do_complaint_dispatch(
     # The old department's handler loses sight of the ticket: the funnel lets go of them.
     _sync_ticket(complaint, actor=actor, now=now, changes={"department": department})
     handlers = User.objects.filter(
-        is_active=True, department=department, groups__name="handler"
+        is_active=True, department=department, groups__name=Role.HANDLER
     ).distinct()
     do_notify(
         recipients=handlers,
@@ -524,7 +525,7 @@ def do_complaint_classify(
         setattr(complaint, field, new)
     complaint.save()
     do_audit_changes(obj=complaint, actor=actor, changes=diffs)
-    if complaint.ticket.status == "new":  # someone is working on it now
+    if complaint.ticket.status == Status.NEW:  # someone is working on it now
         _sync_ticket(complaint, actor=actor, now=timezone.now())
     do_major_evaluate(complaint=complaint, actor=actor, now=timezone.now())
     if evaluate_crisis and {"cause", "product", "behaviour"} & {field for field, _o, _n in diffs}:

@@ -16,9 +16,17 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
+from huitou.accounts.api import router as accounts_router
 from huitou.accounts.services import access_user_by_token
+from huitou.complaints.api import router as complaints_router
+from huitou.core.api import router as notifications_router
 from huitou.core.errors import DomainError
 from huitou.core.schemas import ErrorOut
+from huitou.customers.api import router as customers_router
+from huitou.knowledge.api import router as bot_router
+from huitou.sla.api import router as sla_router
+from huitou.tickets.api import phrases_router
+from huitou.tickets.api import router as tickets_router
 
 logger = logging.getLogger("huitou.api")
 
@@ -187,15 +195,6 @@ def overflow(request, exc: OverflowError):
 
 
 def _register_routers() -> None:
-    from huitou.accounts.api import router as accounts_router
-    from huitou.complaints.api import router as complaints_router
-    from huitou.core.api import router as notifications_router
-    from huitou.customers.api import router as customers_router
-    from huitou.knowledge.api import router as bot_router
-    from huitou.sla.api import router as sla_router
-    from huitou.tickets.api import phrases_router
-    from huitou.tickets.api import router as tickets_router
-
     api.add_router("/", accounts_router)
     api.add_router("/customers", customers_router)
     api.add_router("/tickets", tickets_router)

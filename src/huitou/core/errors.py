@@ -1,5 +1,9 @@
 """Domain errors. Services raise these; the API turns them into 4xx JSON, views into messages."""
 
+from django.utils.translation import gettext as _
+
+from .text import has_unsafe_characters
+
 
 class DomainError(Exception):
     """Bad input or an operation the rules do not allow. `field` names the culprit, if any."""
@@ -27,10 +31,6 @@ class ConflictError(DomainError):
 def check_text(value: str, *, field: str, max_length: int | None = None) -> str:
     """Reject text the database would refuse: NUL, lone surrogates and other unsafe
     characters (see core.text), or longer than the column."""
-    from django.utils.translation import gettext as _
-
-    from .text import has_unsafe_characters
-
     if has_unsafe_characters(value):
         raise DomainError(_("内容包含无效字符。"), field=field)
     if max_length is not None and len(value) > max_length:
@@ -42,8 +42,6 @@ def check_text(value: str, *, field: str, max_length: int | None = None) -> str:
 
 def check_choice(value, choices, field: str) -> str:
     """`value` if it is one of the TextChoices `choices`; else a 422 naming `field`."""
-    from django.utils.translation import gettext as _
-
     if value not in choices.values:
         raise DomainError(
             _("%(field)s 必须是 %(choices)s 之一。")

@@ -85,6 +85,7 @@ def do_outbox_add(
 
 
 def _kick_after_commit() -> None:
+    # Imported here: core.tasks imports this module (its task runs do_outbox_deliver).
     from .tasks import deliver_outbox
 
     # One kick per transaction is enough: the run takes every due row.

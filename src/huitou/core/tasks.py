@@ -1,9 +1,12 @@
 import socket
 
 from django.conf import settings
+from django.db import close_old_connections
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
+from .notifications import do_notification_emails_queue
+from .outbox import do_outbox_deliver, has_due
 from .services import do_worker_heartbeat
 
 
@@ -13,8 +16,6 @@ def worker_name() -> str:
 
 @on_startup()
 def heartbeat_on_startup() -> None:
-    from django.db import close_old_connections
-
     close_old_connections()
     do_worker_heartbeat(name=worker_name())
 
@@ -30,8 +31,6 @@ DELIVERY_BUDGET_SECONDS = 15
 
 
 def _deliver() -> None:
-    from .outbox import do_outbox_deliver, has_due
-
     do_outbox_deliver(budget_seconds=DELIVERY_BUDGET_SECONDS)
     if has_due():
         deliver_outbox()
@@ -60,6 +59,4 @@ def outbox_on_startup() -> None:
 @db_task(retries=3, retry_delay=60)
 def send_notification_emails(notification_ids: list[int]) -> None:
     """Tasks queued before the outbox existed (an upgrade): their e-mails join the outbox."""
-    from .notifications import do_notification_emails_queue
-
     do_notification_emails_queue(notification_ids=notification_ids)

@@ -13,6 +13,7 @@ from .models import (
     TierRule,
     Transaction,
 )
+from .tagging import check_tag_rule
 
 
 @admin.register(Customer)
@@ -67,8 +68,6 @@ class TagRuleAdmin(admin.ModelAdmin):
     list_display = ["tag", "match", "weight", "active"]
 
     def save_model(self, request, obj, form, change):
-        from .tagging import check_tag_rule
-
         check_tag_rule(obj.conditions)  # the same validation as the API
         super().save_model(request, obj, form, change)
 

@@ -8,4 +8,5 @@ class CustomersConfig(AppConfig):
     verbose_name = _("客户档案")
 
     def ready(self) -> None:
+        # Imported here: the app registry must be ready before models load.
         from . import panels  # noqa: F401  (registers the ticket-page panels)

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from huitou.core.errors import DomainError, check_text
+
 from .models import (
     Customer,
     CustomerKind,
@@ -115,8 +117,6 @@ class ErasureForm(forms.Form):
         return value
 
     def clean_reason(self):
-        from huitou.core.errors import DomainError, check_text
-
         try:
             return check_text(self.cleaned_data["reason"].strip(), field="reason")
         except DomainError as error:

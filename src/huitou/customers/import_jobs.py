@@ -69,6 +69,7 @@ def do_import_job_create(
         skip_bad=skip_bad,
         created_by=actor,
     )
+    # Imported here: customers.tasks imports this module (its task runs the job).
     from .tasks import run_import_job
 
     transaction.on_commit(lambda: run_import_job(job.pk))
@@ -175,6 +176,7 @@ def do_import_jobs_recover(*, now: datetime | None = None) -> dict[str, int]:
     stale wrote nothing (the write and the job's "done" commit together), so it is queued
     again, once; interrupted again, it fails with a message saying so. A queued job whose
     task was lost is queued again (claiming it twice is harmless)."""
+    # Imported here: customers.tasks imports this module (its task runs the job).
     from .tasks import run_import_job
 
     now = now or timezone.now()

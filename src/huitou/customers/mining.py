@@ -60,6 +60,7 @@ def describe(centroid: list[float], means: list[float]) -> str:
 @transaction.atomic
 def do_mined_tags_recompute(*, now: datetime | None = None) -> dict[str, int]:
     """Cluster customers and tag each with their cluster's description (weight = closeness)."""
+    # Lazy: scikit-learn takes seconds to import; only the nightly mining task needs it.
     import numpy as np
     from sklearn.cluster import KMeans
     from sklearn.preprocessing import StandardScaler

@@ -512,6 +512,7 @@ class ImportJob(models.Model):
     def labelled_report(self) -> dict:
         """The report with its labels in the reader's language: the file's encoding and
         each bad row's column by the name a person knows (codes stay beside them)."""
+        # Imported here: customers.importing imports this module (a cycle).
         from .importing import ENCODING_LABELS, column_label
 
         report = dict(self.report or {})

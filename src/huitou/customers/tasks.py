@@ -1,8 +1,10 @@
+from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task, on_startup
 
 from .import_jobs import do_import_job_run, do_import_jobs_recover
 from .mining import do_mined_tags_recompute
+from .retention import do_retention_run
 from .services import do_loss_risk_sweep
 from .tagging import do_rfm_recompute, do_rule_tags_apply
 from .tiers import do_tier_recompute
@@ -37,8 +39,6 @@ def run_import_job(job_id: int) -> None:
 @db_periodic_task(crontab(minute="50", hour="3"))
 @lock_task("customers-privacy-retention")
 def nightly_privacy_retention() -> None:
-    from .retention import do_retention_run
-
     do_retention_run()
 
 
@@ -56,7 +56,5 @@ def import_jobs_sweep() -> None:
 @on_startup()
 def import_jobs_on_startup() -> None:
     # A worker (re)starting after a crash: the jobs it left go on as soon as they are stale.
-    from django.conf import settings
-
     recover_import_jobs()
     recover_import_jobs.schedule(delay=settings.HUITOU_IMPORT_STALE_SECONDS + 1)

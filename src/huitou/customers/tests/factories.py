@@ -29,3 +29,13 @@ class CustomerFactory(factory.django.DjangoModelFactory):
             Customer.objects.filter(pk=customer.pk).update(**later)
             customer.refresh_from_db()
         return customer
+
+
+def legacy_customer(**unchecked) -> Customer:
+    """A customer whose `unchecked` fields hold what the service now refuses (a phone like
+    "1351234"): data kept from before the checks, which the cleansing report exists to
+    find. The only factory state no service reaches, so tests ask for it by name."""
+    customer = CustomerFactory()
+    Customer.objects.filter(pk=customer.pk).update(**unchecked)
+    customer.refresh_from_db()
+    return customer

@@ -8,6 +8,7 @@ admin's name on the access record instead of the command line's.
 import json
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
@@ -80,8 +81,6 @@ def _customer(key: str) -> Customer:
 def _user(username: str):
     if not username:
         return None
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         raise CommandError(f"no active user {username!r}")
