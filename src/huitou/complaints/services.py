@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from huitou.accounts.models import Department, User
 from huitou.accounts.roles import Role
+from huitou.accounts.scope import check_department_scope
 from huitou.core.audit import do_audit_changes, do_audit_record
 from huitou.core.errors import ConflictError, DomainError, check_choice, check_text
 from huitou.core.notifications import do_notify
@@ -111,10 +111,7 @@ def _department_result_due(ticket: Ticket, now: datetime) -> datetime:
 def _check_department_actor(*, actor, complaint: Complaint) -> None:
     """Only the department the complaint was dispatched to works on it (supervisors may help)."""
     check_permission(actor, "complaints.process_dispatch")
-    if actor.has_perm("tickets.assign_ticket"):
-        return
-    if complaint.department_id is None or complaint.department_id != actor.department_id:
-        raise PermissionDenied(_("该投诉没有派给您的部门。"))
+    check_department_scope(actor, complaint.department_id, message=_("该投诉没有派给您的部门。"))
 
 
 def _required_text(value: str, *, field: str, message: str, max_length: int = 5000) -> str:

@@ -10,7 +10,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from huitou.accounts.models import User
+from huitou.accounts.roles import Role
+from huitou.accounts.services import do_user_create
 from huitou.core.errors import DomainError, check_text
+from huitou.customers.services import do_customer_create
+from huitou.tickets.models import Message
+from huitou.tickets.services import do_customer_message_add, do_ticket_create
 
 from .engine import SearchResult, current_index
 from .models import BotConversation, BotTurn, FaqEntry
@@ -23,10 +29,6 @@ BOT_USERNAME = "huitou-bot"
 
 def bot_user():
     """The service account the bot files customers and tickets as (it cannot log in)."""
-    from huitou.accounts.models import User
-    from huitou.accounts.roles import Role
-    from huitou.accounts.services import do_user_create
-
     user = User.objects.filter(username=BOT_USERNAME).first()
     if user is None:
         user = do_user_create(
@@ -139,9 +141,6 @@ def do_bot_ask(
 
 def _hand_off(talk: BotConversation, *, reason: str) -> None:
     """File the chat as a ticket for a person, its turns in the ticket's thread."""
-    from huitou.customers.services import do_customer_create
-    from huitou.tickets.services import do_ticket_create
-
     # The entry answered just before counts a hand-off: it did not help.
     last_answer = talk.turns.filter(decision="answer").order_by("-id").first()
     if last_answer is not None and last_answer.entry_id:
@@ -172,9 +171,6 @@ def _post_turns(talk: BotConversation, *, new_ticket: bool = False) -> None:
     """Add the turns not yet in the ticket's thread, each once: the customer's question as
     the customer's message, the bot's reply as the bot's. Each message is one turn, so a
     long chat never makes a message too long to file."""
-    from huitou.tickets.models import Message
-    from huitou.tickets.services import do_customer_message_add
-
     robot = bot_user()
     turns = list(talk.turns.filter(in_ticket=False).order_by("id"))
     for turn in turns:

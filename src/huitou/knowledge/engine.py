@@ -16,13 +16,17 @@ import logging
 import math
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import bm25s
 import numpy as np
+from django.db import connection
+from django.utils import timezone
 
+from .models import DomainWord, FaqEntry, KbRevision, SynonymGroup
 from .text import Vocabulary, for_embedding, tokens
-from .vectors import EMBEDDER, PASSAGE, Embedder, vectors_for
+from .vectors import EMBEDDER, PASSAGE, Embedder, do_vectors_store, missing_texts, vectors_for
 
 # The lexical fallback's thresholds (share of the query's IDF in the best match).
 ANSWER_COVERAGE = 0.55
@@ -227,8 +231,6 @@ _pool = None
 def _product_pool():
     global _pool
     if _pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
         _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faq-product")
     return _pool
 
@@ -310,8 +312,6 @@ _building = threading.Event()
 
 
 def kb_state() -> tuple:
-    from .models import KbRevision
-
     row = KbRevision.objects.values_list("number", "updated_at", "vectors_at").first()
     return row or (0, None, None)
 
@@ -341,8 +341,6 @@ def current_index(*, embed_all: bool = False) -> FaqIndex:
 
 def _build_in_background(state: tuple) -> None:
     global _current
-    from django.db import connection
-
     try:
         started = time.perf_counter()
         index = build_index(embed_limit=INLINE_EMBED_LIMIT)
@@ -364,10 +362,6 @@ def load_kb():
     """What an index is built from: the documents (standard and similar questions,
     keywords) and answers of the published, currently valid entries, the vocabulary, and
     the channels each entry may be shown on."""
-    from django.utils import timezone
-
-    from .models import DomainWord, FaqEntry, SynonymGroup
-
     today = timezone.localdate()
     entries = (
         FaqEntry.objects.filter(status=FaqEntry.Status.PUBLISHED)
@@ -416,6 +410,7 @@ def build_index(*, embed_limit: int | None = INLINE_EMBED_LIMIT) -> FaqIndex:
     if index.vectors is None and documents and EMBEDDER.model() is not None:
         # Too much to embed inside a request: BM25 answers until the worker has stored the
         # vectors (which moves the revision's vectors_at, and so rebuilds this index).
+        # Imported here: knowledge.tasks imports this module (its task runs the fill).
         from .tasks import fill_faq_vectors
 
         fill_faq_vectors()
@@ -425,11 +420,6 @@ def build_index(*, embed_limit: int | None = INLINE_EMBED_LIMIT) -> FaqIndex:
 def do_faq_vectors_fill() -> int:
     """Embed and store every text of the knowledge base that has no stored vector yet; the
     worker runs it after each change. Returns how many were stored (0: nothing to do)."""
-    from django.utils import timezone
-
-    from .models import KbRevision
-    from .vectors import do_vectors_store, missing_texts
-
     if EMBEDDER.model() is None:
         return 0
     documents, answers, _vocabulary, _channels = load_kb()

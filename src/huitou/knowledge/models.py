@@ -1,6 +1,7 @@
 """The knowledge base (知识库): FAQ entries the portal, the bot and the agents share."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -58,8 +59,6 @@ class FaqEntry(models.Model):
         return self.question
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         unknown = sorted(set(self.channels or []) - set(self.Channel.values))
         if not isinstance(self.channels, list) or unknown:
             raise ValidationError(

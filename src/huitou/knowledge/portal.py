@@ -9,9 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huitou.core.errors import DomainError, check_text
+from huitou.customers.services import check_customer_fields, do_customer_create
+from huitou.tickets.models import ContactStatus, Message
+from huitou.tickets.services import do_ticket_create
 
+from .bot import bot_user
 from .engine import current_index, relevant_candidates
-from .models import FaqCategory, FaqEntry
+from .models import FaqCategory, FaqEntry, FaqVote
 from .triage import triage
 
 PORTAL = FaqEntry.Channel.PORTAL
@@ -51,8 +55,6 @@ def portal_search(query: str, *, limit: int = 5) -> list[FaqEntry]:
 def do_faq_vote(*, entry: FaqEntry, helpful: bool, voter: str) -> bool:
     """Count a vote once per `voter` (see portal_voter / conversation_voter) and entry; False
     when this voter has voted on the entry already (nothing changes)."""
-    from .models import FaqVote
-
     with transaction.atomic():  # a savepoint: a duplicate must not spoil the outer transaction
         try:
             FaqVote.objects.create(entry_id=entry.pk, voter=voter[:64], helpful=helpful)
@@ -74,8 +76,6 @@ def conversation_voter(token) -> str:
 
 
 def has_voted(*, entry_id: int, voter: str) -> bool:
-    from .models import FaqVote
-
     return FaqVote.objects.filter(entry_id=entry_id, voter=voter).exists()
 
 
@@ -89,12 +89,6 @@ def do_portal_ticket_create(
     under the customer that contact belongs to: it goes under a new visitor record (the
     default tier, no contact on it) and carries the contact as unverified until the
     customer proves it with a code (see .verification)."""
-    from huitou.customers.services import check_customer_fields, do_customer_create
-    from huitou.tickets.models import ContactStatus
-    from huitou.tickets.services import do_ticket_create
-
-    from .bot import bot_user
-
     name = check_text((name or "").strip(), field="name", max_length=100)
     question = check_text((question or "").strip(), field="question", max_length=200)
     details = check_text((details or "").strip(), field="details", max_length=5000)
@@ -124,8 +118,6 @@ def do_portal_ticket_create(
 
 def agent_suggestions(ticket, *, limit: int = 3) -> list[dict]:
     """Agent assist: the FAQ answers that best fit what the customer wrote last."""
-    from huitou.tickets.models import Message
-
     last = (
         ticket.messages.filter(sender=Message.Sender.CUSTOMER)
         .order_by("-created_at", "-id")

@@ -10,6 +10,7 @@ from huitou.core.errors import DomainError, check_text
 from huitou.core.permissions import check_permission
 
 from .models import FaqCategory, FaqEntry, FaqVersion, KbRevision, SimilarQuestion
+from .tasks import fill_faq_vectors
 
 
 def do_kb_revision_bump() -> None:
@@ -27,8 +28,6 @@ def do_kb_revision_bump() -> None:
 
 
 def _schedule_vectors_fill() -> None:
-    from .tasks import fill_faq_vectors
-
     fill_faq_vectors()
 
 

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -22,8 +24,6 @@ def bot_analytics_view(request):
     period = Period.last_days(30)
     error = ""
     if request.GET.get("start") or request.GET.get("end"):
-        from datetime import date
-
         try:
             period = checked_period(
                 date.fromisoformat(request.GET["start"]) if request.GET.get("start") else None,

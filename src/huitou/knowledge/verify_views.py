@@ -18,6 +18,7 @@ from django_ratelimit.core import get_usage
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
 from huitou.core.ratelimit import RateLimited, check_rate_limit
+from huitou.tickets.models import ContactStatus
 
 from .models import ContactCode
 from .verification import (
@@ -42,8 +43,6 @@ class CodeForm(forms.Form):
 
 def done_context(ticket) -> dict:
     """What the page after submitting shows: the number, and the way to prove the contact."""
-    from huitou.tickets.models import ContactStatus
-
     context = {"ticket": ticket, "verify_url": None}
     if ticket.contact_status == ContactStatus.UNVERIFIED and destinations(ticket):
         context["verify_url"] = reverse("help:verify", args=[ticket_link_token(ticket)])
@@ -58,8 +57,6 @@ def _ticket(token: str):
 
 
 def _page(request, ticket, token: str, *, form=None, sent: str = "", status: int = 200):
-    from huitou.tickets.models import ContactStatus
-
     channels = [
         {"value": channel, "label": ContactCode.Channel(channel).label, "to": masked(to)}
         for channel, to in destinations(ticket).items()

@@ -17,6 +17,7 @@ from .portal import (
     portal_search,
     portal_voter,
 )
+from .verify_views import done_context
 
 
 class HelpTicketForm(forms.Form):
@@ -72,8 +73,6 @@ def help_ticket_view(request):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            from .verify_views import done_context
-
             return render(request, "knowledge/help_ticket_done.html", done_context(ticket))
     return render(
         request, "knowledge/help_ticket.html", {"form": form}, status=422 if form.errors else 200

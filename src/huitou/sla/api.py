@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from huitou.accounts.models import User
 from huitou.core.errors import DomainError, check_text
+from huitou.core.periods import checked_period
 from huitou.core.permissions import check_permission
 from huitou.core.schemas import Day, Moment, ShortName, Text, choices_literal
 from huitou.customers.models import Tier
@@ -216,7 +217,6 @@ def _window(query: PeriodQuery) -> tuple[datetime, datetime]:
             _("group_by 必须是 %(choices)s 之一。") % {"choices": ", ".join(GROUPS)},
             field="group_by",
         )
-    from huitou.core.periods import checked_period
 
     period = checked_period(query.start, query.end)
     return period.start_at, period.end_at

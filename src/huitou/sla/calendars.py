@@ -1,6 +1,8 @@
 """From calendar rows to the pure business-time calendar, cached per process."""
 
-from datetime import date
+import csv
+import io
+from datetime import date, datetime, timedelta
 
 from . import business_time
 from .models import BusinessCalendar, CalendarDay
@@ -60,9 +62,6 @@ def _kind(word: str) -> str | None:
 
 
 def _parse_csv(text: str) -> list[tuple[date, str, str]]:
-    import csv
-    import io
-
     rows = []
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     for number, row in enumerate(reader, start=1):
@@ -82,8 +81,7 @@ def _parse_csv(text: str) -> list[tuple[date, str, str]]:
 
 
 def _parse_ics(text: str) -> list[tuple[date, str, str]]:
-    from datetime import datetime, timedelta
-
+    # Lazy: icalendar takes 0.2 s to import; only .ics uploads need it.
     import icalendar
 
     try:

@@ -1,5 +1,7 @@
 """The default service standards, as the courses state them; loaded by a data migration."""
 
+from .models import BusinessCalendar, EscalationStep, Queue, SlaPolicy
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 OFFICE_HOURS = [["09:00", "12:00"], ["13:30", "18:00"]]  # 7.5 working hours a day
 WORKING_DAY = 450  # minutes of OFFICE_HOURS
@@ -86,8 +88,6 @@ def seed_defaults(*, calendar_model, policy_model, step_model, queue_model) -> N
 
 def ensure_sla_defaults() -> None:
     """The defaults, with the live models (e.g. after a test flushed the database)."""
-    from .models import BusinessCalendar, EscalationStep, Queue, SlaPolicy
-
     seed_defaults(
         calendar_model=BusinessCalendar,
         policy_model=SlaPolicy,

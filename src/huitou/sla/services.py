@@ -13,6 +13,7 @@ from huitou.tickets.models import Channel, Priority, TicketType
 
 from .business_time import CalendarError, parse_intervals
 from .calendars import build_calendar, compiled_calendar
+from .defaults import STEPS
 from .models import BusinessCalendar, CalendarDay, EscalationStep, Metric, SlaPolicy
 
 MAX_MINUTES = 60 * 24 * 365  # a target longer than a year of working time is a typo
@@ -211,8 +212,6 @@ def do_policy_create(
     default_steps: bool = True,
 ) -> SlaPolicy:
     """A new policy; with `default_steps`, the standard escalation steps come with it."""
-    from .defaults import STEPS
-
     check_admin(actor)
     name = _check_name(name, model=SlaPolicy)
     if not isinstance(conditions or {}, dict):

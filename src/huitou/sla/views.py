@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huitou.core.errors import DomainError
+from huitou.core.periods import Period, checked_period
 from huitou.tickets.selectors import access_ticket
 from huitou.tickets.views import render_ticket_page
 
@@ -40,8 +41,6 @@ def duty_toggle_view(request):
 @login_required
 def sla_overview_view(request):
     """Compliance by group, the breaches, the queues and who is on duty; my own duty."""
-    from huitou.core.periods import Period, checked_period
-
     if request.method == "POST":  # an older form of the top bar's switch posted here
         return duty_toggle_view(request)
     if not request.user.has_perm("core.view_reports"):

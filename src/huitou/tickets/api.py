@@ -12,7 +12,11 @@ from huitou.core.pagination import ApiPagination
 from huitou.core.permissions import check_permission
 from huitou.core.schemas import Body, Name, SearchText, Subject, Text, choices_literal
 from huitou.customers.models import Tier
+from huitou.customers.privacy import shown_value
 from huitou.customers.selectors import access_customer
+from huitou.sla.clock import sla_summary
+from huitou.sla.models import Queue
+from huitou.sla.routing import do_ticket_transfer
 
 from .models import Channel, Direction, Priority, TicketType
 from .models import Status as TicketStatus
@@ -104,8 +108,6 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_sla(obj) -> dict | None:
-        from huitou.sla.clock import sla_summary
-
         return sla_summary(getattr(obj, "sla", None))
 
     @staticmethod
@@ -114,14 +116,11 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_contact_phone(obj, context) -> str:
-        from huitou.customers.privacy import shown_value  # masked for who does not need it
-
+        # Masked for who does not need it.
         return shown_value(context["request"].user, "phone", obj.contact_phone)
 
     @staticmethod
     def resolve_contact_email(obj, context) -> str:
-        from huitou.customers.privacy import shown_value
-
         return shown_value(context["request"].user, "email", obj.contact_email)
 
     @staticmethod
@@ -310,9 +309,6 @@ class TransferIn(Schema):
 @router.post("/{ticket_id}/transfer", response=TicketOut)
 def tickets_transfer(request, ticket_id: int, payload: TransferIn):
     """转派: to another agent, or to a queue (which picks the agent), with a reason."""
-    from huitou.sla.models import Queue
-    from huitou.sla.routing import do_ticket_transfer
-
     ticket = access_ticket(user=request.user, ticket_id=ticket_id)
     queue = None
     if payload.queue is not None:

@@ -1,6 +1,9 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from huitou.core.errors import DomainError
 
 
 class Channel(models.TextChoices):
@@ -254,10 +257,7 @@ class ForbiddenPhrase(models.Model):
         return self.phrase
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from huitou.core.errors import DomainError
-
+        # Imported here: tickets.phrases imports this module (a cycle).
         from .phrases import check_forbidden_phrase
 
         try:

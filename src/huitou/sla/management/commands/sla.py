@@ -9,6 +9,7 @@ from huitou.accounts.models import User
 from huitou.core.errors import DomainError
 from huitou.sla.calendars import parse_day_list
 from huitou.sla.models import BusinessCalendar
+from huitou.sla.services import do_calendar_days_set
 
 
 class Command(BaseCommand):
@@ -22,8 +23,6 @@ class Command(BaseCommand):
         days.add_argument("--as-user", default="", help="记录为此管理员的操作（默认第一个管理员）")
 
     def handle(self, *args, **options):
-        from huitou.sla.services import do_calendar_days_set
-
         calendar = BusinessCalendar.objects.filter(name=options["calendar"]).first()
         if calendar is None:
             names = "、".join(BusinessCalendar.objects.values_list("name", flat=True))
