@@ -610,9 +610,7 @@ def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
                 {"confirm_number": w.customer.number, "reason": "客户来电要求删除"},
             ),
         ],
-        "customers:access_record": [
-            ("customers.privacy", "get", "/customers/privacy/", None)
-        ],
+        "customers:access_record": [("customers.privacy", "get", "/customers/privacy/", None)],
         "customers:edit": [("customers.change", "get", f"/customers/{c}/edit/", None)],
         "customers:win_back": [
             (

@@ -58,7 +58,6 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
         count = do_outbox_retry(message_ids=queryset.values_list("pk", flat=True))
         self.message_user(
             request,
-            _("重新排队的邮件：%(count)d 封。")
-            % {"count": count},
+            _("重新排队的邮件：%(count)d 封。") % {"count": count},
             messages.SUCCESS,
         )

@@ -180,9 +180,7 @@ def describe_read_error(error: Exception, *, suffix: str) -> str | None:
     if isinstance(error, UnicodeDecodeError):
         return _csv_encoding_message()
     if isinstance(error, csv.Error):
-        return _(
-            "CSV 文件格式有误，无法读取（例如引号不成对，或某个单元格超过 13 万个字符）。"
-        )
+        return _("CSV 文件格式有误，无法读取（例如引号不成对，或某个单元格超过 13 万个字符）。")
     if suffix in (".xlsx", ".xlsm") and isinstance(
         error, zipfile.BadZipFile | ParseError | KeyError | ValueError | TypeError | OSError
     ):
