@@ -50,7 +50,6 @@ CHANGEABLE_FIELDS = (
     "description",
     "customer",
     "contact_status",
-    "contact_verified_at",
 )
 CHOICES = {"priority": Priority, "type": TicketType, "status": Status}
 ASSIGNABLE_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.HANDLER, Role.ADMIN}

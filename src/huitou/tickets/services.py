@@ -133,15 +133,13 @@ def do_ticket_contact_verify(*, ticket: Ticket, customer: Customer) -> Ticket:
     if ticket.contact_status != ContactStatus.UNVERIFIED:
         raise ConflictError(_("该工单的联系方式无需验证或已经验证。"), field="contact_status")
     now = timezone.now()
+    ticket.contact_verified_at = now  # when, kept beside the status; not history of its own
+    ticket.save(update_fields=["contact_verified_at"])
     # Another customer may mean another tier: sla re-queues and re-times (TicketChanged).
     do_ticket_change(
         ticket=ticket,
         actor=None,
-        changes={
-            "contact_status": ContactStatus.VERIFIED,
-            "customer": customer,
-            "contact_verified_at": now,
-        },
+        changes={"contact_status": ContactStatus.VERIFIED, "customer": customer},
         now=now,
     )
     return ticket
