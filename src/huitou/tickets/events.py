@@ -93,6 +93,12 @@ TICKET_EVENTS = EventTable(
         ),
         MessageAdded: (
             Slot("sla.response_clock", IN_TRANSACTION, "first and next response times"),
+            Slot(
+                "mail.send_reply",
+                IN_TRANSACTION,
+                "a public reply on an e-mail ticket joins the outbox with the message, so it "
+                "is sent exactly when the message exists (the send itself is the worker's)",
+            ),
         ),
         TicketClosed: (),
     }

@@ -217,10 +217,14 @@ def do_message_record(
     body: str,
     kind: MessageKind,
     forbidden_hits: Iterable = (),
+    original_body: str = "",
+    attachments: Iterable = (),
 ) -> Message:
     """Thread a message (body already checked) on the locked `ticket`. A public reply is the
     first response if none came before and opens a new ticket; a customer's message makes a
-    ticket waiting on them active again. Then subscribers hear of the message."""
+    ticket waiting on them, or resolved, active again (a complaint's status stays with its
+    flow). `attachments` are unsaved Attachment rows (tickets.attachments builds them).
+    Then subscribers hear of the message."""
     customer = kind == MessageKind.CUSTOMER
     message = Message.objects.create(
         ticket=ticket,
@@ -228,7 +232,11 @@ def do_message_record(
         sender=Message.Sender.CUSTOMER if customer else Message.Sender.STAFF,
         public=kind != MessageKind.INTERNAL_NOTE,
         body=body,
+        original_body=original_body if original_body != body else "",
     )
+    for attachment in attachments:
+        attachment.ticket, attachment.message = ticket, message
+        attachment.save()
     hits = list(forbidden_hits)
     if hits:
         ForbiddenPhraseUse.objects.bulk_create(
@@ -243,7 +251,10 @@ def do_message_record(
             do_ticket_change(
                 ticket=ticket, actor=actor, changes={"status": Status.OPEN}, now=message.created_at
             )
-    elif customer and ticket.status == Status.PENDING:
+    elif customer and (
+        ticket.status == Status.PENDING
+        or (ticket.status == Status.RESOLVED and ticket.type != TicketType.COMPLAINT)
+    ):
         do_ticket_change(
             ticket=ticket, actor=None, changes={"status": Status.OPEN}, now=message.created_at
         )

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -179,6 +181,9 @@ class Message(models.Model):
     )
     public = models.BooleanField(_("公开回复"), default=True)
     body = models.TextField(_("内容"))
+    # What came in whole (an e-mail with its quoted history and signature), when `body`
+    # shows only the new part; blank when they are the same.
+    original_body = models.TextField(_("原文"), blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -292,3 +297,42 @@ class ForbiddenPhraseUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_id}: {self.phrase}"
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    # Stored under a random name: the customer's file name is kept in `name`, never in a path.
+    return f"attachments/{attachment.ticket_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file that came with a message (an e-mail attachment or inline image, a portal
+    upload) or goes out with a reply."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    # None: it came with the ticket's first request (its description).
+    message = models.ForeignKey(
+        Message,
+        verbose_name=_("消息"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    name = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(_("类型"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("大小"))
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=255)
+    inline = models.BooleanField(_("内嵌图片"), default=False)
+    content_id = models.CharField(_("Content-ID"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -276,12 +276,22 @@ def check_thread_open(*, ticket: Ticket, public: bool) -> None:
 
 
 @transaction.atomic
-def do_customer_message_add(*, ticket: Ticket, body: str) -> Message:
-    """The customer wrote (portal, e-mail, chat): thread it; a waiting ticket is active again
-    and the next response falls due under the ticket's SLA."""
+def do_customer_message_add(
+    *, ticket: Ticket, body: str, original_body: str = "", attachments=()
+) -> Message:
+    """The customer wrote (portal, e-mail, chat): thread it; a waiting or resolved ticket is
+    active again and the next response falls due under the ticket's SLA. `original_body` is
+    the whole text when `body` shows only the new part (an e-mail without its quotes)."""
     body = check_note_body(body)
     ticket = lock_ticket(ticket.pk)
-    return do_message_record(ticket=ticket, actor=None, body=body, kind=MessageKind.CUSTOMER)
+    return do_message_record(
+        ticket=ticket,
+        actor=None,
+        body=body,
+        kind=MessageKind.CUSTOMER,
+        original_body=check_text(original_body or "", field="original_body", max_length=200000),
+        attachments=attachments,
+    )
 
 
 @transaction.atomic

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "huitou.complaints",
     "huitou.sla",
     "huitou.knowledge",
+    "huitou.mail",
     "huitou.demo",  # `huitou demo`; above every other app, nothing imports it
     "axes",  # failed-login lockouts, audited in the admin (访问尝试 / 访问失败)
 ]
@@ -191,6 +192,9 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+
+# Uploaded and received files (attachments); served only through permission-checked views.
+MEDIA_ROOT = VAR_DIR / "media"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
