@@ -173,7 +173,7 @@ class ComplaintStory:
                     actor=dispatcher,
                     complaint=self.ticket.complaint,
                     department=self.departments[name],
-                    due_at=self.now + timedelta(hours=24),
+                    due_at=self.now + DISPATCH_DUE,
                 ),
             )
         return changes
@@ -261,7 +261,7 @@ class ComplaintStory:
                                 complaint=complaint,
                                 department=department,
                                 note="回访不满意，请再次处理。",
-                                due_at=self.now + timedelta(hours=24),
+                                due_at=self.now + DISPATCH_DUE,
                             ),
                         ),
                         (
@@ -347,7 +347,7 @@ def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: dateti
     complaints = list(
         Complaint.objects.prefetch_related("steps", "callbacks").select_related("ticket")
     )
-    tickets, callbacks = [], []
+    tickets, callbacks, dispatch_steps = [], [], []
     first_reply = dict(
         Message.objects.filter(public=True, sender=Message.Sender.STAFF, ticket__type="complaint")
         .values_list("ticket_id")
@@ -357,13 +357,17 @@ def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: dateti
         at = {}
         for step in complaint.steps.all():
             at.setdefault(step.step, []).append(step.at)
+            if step.step == Step.DISPATCHED:
+                # The timeline shows each dispatch's own due time, from when it happened.
+                step.due_at = step.at + DISPATCH_DUE
+                dispatch_steps.append(step)
         ticket = complaint.ticket
         complaint.received_at = ticket.created_at
         dispatched = at.get(Step.DISPATCHED, [])
         complaint.first_dispatched_at = dispatched[0] if dispatched else None
         complaint.dispatched_at = dispatched[-1] if dispatched else None
         complaint.dispatch_due_at = (
-            complaint.dispatched_at + timedelta(hours=24) if dispatched else None
+            complaint.dispatched_at + DISPATCH_DUE if dispatched else None
         )
         complaint.accepted_at = at.get(Step.ACCEPTED, [None])[-1]
         complaint.result_at = at.get(Step.RESULT, [None])[-1]
@@ -385,6 +389,7 @@ def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: dateti
                 task.due_at = complaint.replied_at + timedelta(hours=24)
             task.done_at = complaint.closed_at if task.done_at else None
             callbacks.append(task)
+    ComplaintStep.objects.bulk_update(dispatch_steps, ["due_at"], batch_size=500)
     Complaint.objects.bulk_update(complaints, ["received_at"], batch_size=500)
     _recompute_major(complaints)  # with every complaint's received_at in place
     Complaint.objects.bulk_update(

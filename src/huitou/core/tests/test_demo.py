@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from huitou.accounts.models import Department, User
 from huitou.accounts.roles import Role
-from huitou.complaints.models import Complaint
+from huitou.complaints.models import Complaint, ComplaintStep
 from huitou.core.models import AuditEntry, Notification
 from huitou.customers.cleansing import duplicate_groups
 from huitou.customers.models import Customer, CustomerKind, Stage, Tier
@@ -147,6 +147,11 @@ def believable_story(client, now) -> None:
     assert Notification.objects.filter(read_at__isnull=True).count() < len(times) / 2
     for model in (Notification, BotTurn):
         assert not model.objects.filter(created_at__gt=now).exists()
+    # Each dispatch in a complaint's timeline is due a day after it happened, not after
+    # the moment the demo was loaded.
+    dispatches = ComplaintStep.objects.filter(step="dispatched")
+    assert dispatches.count() > 20
+    assert all(step.due_at == step.at + timedelta(hours=24) for step in dispatches)
     # The cleansing page has planted duplicates to find.
     assert len(duplicate_groups()) >= 3
     # The bot has answered, clarified and handed off, and some answers did not help.
