@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 VENDOR := src/huitou/static/vendor
 HUITOU := $(BIN)/huitou
 
-.PHONY: run test install assets messages po lint format bench lock browser clean
+.PHONY: run test install assets messages po lint format bench lock browser dovecot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ run: install
 	$(HUITOU) serve --addr 127.0.0.1:8000
 
 # Runs the whole suite on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set.
-test: install browser
+test: install browser dovecot
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(HUITOU) makemigrations --check --dry-run
@@ -61,6 +61,20 @@ browser:
 		echo "== installing Debian's chromium for the browser tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 		|| echo "chromium could not be installed; browser tests will be skipped"; \
+	fi
+
+# The IMAP tests run Debian's dovecot on their own loopback ports (src/huitou/mail/tests/dovecot.py);
+# install it when we may, and stop the system service the package may start: it is not needed.
+dovecot:
+	@if [ ! -x /usr/sbin/dovecot ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "== installing Debian's dovecot-imapd for the IMAP tests"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null \
+				&& { systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true; }) \
+			|| echo "dovecot-imapd could not be installed; the IMAP tests will be skipped"; \
+		else \
+			echo "dovecot is missing (apt-get install dovecot-imapd, as root); the IMAP tests will be skipped"; \
+		fi; \
 	fi
 
 lint: $(STAMP)

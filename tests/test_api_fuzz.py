@@ -34,6 +34,7 @@ from huitou.complaints.services import do_complaint_dispatch
 from huitou.core.notifications import do_notify
 from huitou.customers.services import do_customer_create, do_transaction_record
 from huitou.customers.tagging import do_manual_tag
+from huitou.mail.services import do_mailbox_create
 from huitou.tickets.phrases import do_default_phrases_load
 from huitou.tickets.services import do_message_add, do_ticket_create
 
@@ -93,6 +94,9 @@ def seeded(db, settings):
     )
     alert.complaints.add(complaint)
     notification = do_notify(recipients=list(users.values()), kind="test", title="提醒")[0]
+    mailbox = do_mailbox_create(
+        actor=users["admin"], address="service@huitou.example", imap_password="secret"
+    )
     ids = {
         "ticket_id": [ticket.pk, complaint_ticket.pk],
         "customer_id": [customer.pk],
@@ -100,6 +104,7 @@ def seeded(db, settings):
         "notification_id": [notification.pk],
         "user_id": [user.pk for user in users.values()],
         "name": ["老客户"],
+        "mailbox_id": [mailbox.pk],
     }
     return users, ids
 

@@ -15,6 +15,12 @@ ALLOWED = {
         "accounts/migrations/0003_user_manager_validates_superuser_password.py",
         "huitou.accounts.models",
     ),
+    # FileField(upload_to=attachment_path): Django serialises the callable by its import path
+    # (it names where files go, it seeds no data); the function must stay importable.
+    (
+        "tickets/migrations/0007_message_original_body_attachment.py",
+        "huitou.tickets.models",
+    ),
 }
 
 

@@ -24,13 +24,18 @@ from huitou.complaints.forms import ClassificationForm
 from huitou.complaints.models import Complaint, CrisisAlert
 from huitou.complaints.services import do_complaint_dispatch
 from huitou.config.api import api
+from huitou.core.models import OutboxMessage
 from huitou.core.notifications import do_notify
+from huitou.core.outbox import do_outbox_add
 from huitou.customers.models import ImportJob
 from huitou.customers.services import do_customer_create, do_transaction_record
 from huitou.customers.tagging import do_manual_tag
 from huitou.knowledge.portal import do_portal_ticket_create
 from huitou.knowledge.services import do_faq_save
 from huitou.knowledge.verification import ticket_link_token
+from huitou.mail.models import Mailbox, OutgoingMail
+from huitou.tickets.attachments import build_attachment
+from huitou.tickets.models import Message
 from huitou.tickets.services import do_ticket_create
 
 ROLES = ["agent", "supervisor", "qa", "manager", "handler", "admin"]
@@ -95,6 +100,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "sla.agent_status": DESK,
     "sla.duty": DESK | {"handler"},
     "kb.analytics": ANALYSIS,
+    "mail.configure": ADMIN,
     "admin_site": ADMIN,
 }
 
@@ -114,6 +120,8 @@ class World:
     notifications: dict
     faq: object
     portal_link: str = ""  # the contact confirmation page of a portal ticket
+    attachment: object = None  # a file that came with the ticket's request
+    mail_reply: object = None  # a public reply whose e-mail failed (to resend)
 
 
 @pytest.fixture
@@ -175,7 +183,15 @@ def world(db, settings, tmp_path):
         for role, user in users.items()
     }
     portal = do_portal_ticket_create(name="访客", phone="13512345678", question="发票怎么开")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    attachment = build_attachment(
+        name="保修卡.pdf", content_type="application/pdf", payload=b"%PDF"
+    )
+    attachment.ticket = ticket
+    attachment.save()
     return World(
+        mail_reply=failed_mail_reply(ticket, department),
+        attachment=attachment,
         portal_link=f"/help/ticket/verify/{ticket_link_token(portal)}/",
         users=users,
         department=department,
@@ -196,6 +212,18 @@ def world(db, settings, tmp_path):
             similar=["空调滴水"],
         )[0],
     )
+
+
+def failed_mail_reply(ticket, department) -> Message:
+    """A reply e-mailed to the customer that the server refused (550)."""
+    mailbox = Mailbox.objects.create(address="service@huitou.example.com", department=department)
+    message = Message.objects.create(ticket=ticket, body="您好，已为您处理。", public=True)
+    outbox = do_outbox_add(to=["zhou@example.com"], subject="Re: 冰箱保修期多久", body="您好")
+    OutboxMessage.objects.filter(pk=outbox.pk).update(status="failed", last_error="550 no")
+    OutgoingMail.objects.create(
+        ticket_message=message, mailbox=mailbox, outbox=outbox, message_id=outbox.message_id
+    )
+    return message
 
 
 # --- the API -----------------------------------------------------------------------------------
@@ -343,6 +371,11 @@ def api_operations(w: World, role: str) -> dict[str, tuple[str, str, dict | None
             f"/api/v1/tickets/{t}/messages",
             {"body": "内部备注：已联系安装师傅。", "public": False},
         ),
+        "POST /api/v1/mail/messages/{message_id}/resend": (
+            "tickets.reply",
+            f"/api/v1/mail/messages/{w.mail_reply.pk}/resend",
+            {},
+        ),
         "POST /api/v1/tickets/{ticket_id}/transfer": (
             "tickets.transfer",
             f"/api/v1/tickets/{t}/transfer",
@@ -471,6 +504,27 @@ def api_operations(w: World, role: str) -> dict[str, tuple[str, str, dict | None
         ),
         "GET /api/v1/sla/agents/{user_id}": ("sla.view", f"/api/v1/sla/agents/{target}", None),
         "POST /api/v1/bot/ask": ("public", "/api/v1/bot/ask", {"question": "空调漏水怎么办"}),
+        "GET /api/v1/mail/mailboxes": ("mail.configure", "/api/v1/mail/mailboxes", None),
+        "POST /api/v1/mail/mailboxes": (
+            "mail.configure",
+            "/api/v1/mail/mailboxes",
+            {"address": "sales@huitou.example.com", "imap_host": "imap.example.com"},
+        ),
+        "GET /api/v1/mail/mailboxes/{mailbox_id}": (
+            "mail.configure",
+            f"/api/v1/mail/mailboxes/{w.mail_reply.outgoing_mail.mailbox_id}",
+            None,
+        ),
+        "PATCH /api/v1/mail/mailboxes/{mailbox_id}": (
+            "mail.configure",
+            f"/api/v1/mail/mailboxes/{w.mail_reply.outgoing_mail.mailbox_id}",
+            {"signature": "回头客服中心", "smtp_password": "new-secret"},
+        ),
+        "DELETE /api/v1/mail/mailboxes/{mailbox_id}": (
+            "mail.configure",
+            f"/api/v1/mail/mailboxes/{w.mail_reply.outgoing_mail.mailbox_id}",
+            None,
+        ),
     }
 
 
@@ -563,6 +617,10 @@ def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
             ("phrases.check", "post", "/tickets/phrases/check/", {"body": "这是公司规定"})
         ],
         "tickets:detail": [("tickets.view", "get", f"/tickets/{t}/", None)],
+        "mail:resend": [("tickets.reply", "post", f"/mail/messages/{w.mail_reply.pk}/resend/", {})],
+        "tickets:attachment": [
+            ("tickets.view", "get", f"/tickets/attachments/{w.attachment.pk}/", None)
+        ],
         "tickets:reply": [
             ("tickets.note", "post", f"/tickets/{t}/reply/", {"body": "内部备注"}),
             (

@@ -24,6 +24,7 @@ from huitou.core.errors import DomainError
 from huitou.core.schemas import ErrorOut
 from huitou.customers.api import router as customers_router
 from huitou.knowledge.api import router as bot_router
+from huitou.mail.api import router as mail_router
 from huitou.sla.api import router as sla_router
 from huitou.tickets.api import phrases_router
 from huitou.tickets.api import router as tickets_router
@@ -203,6 +204,7 @@ def _register_routers() -> None:
     api.add_router("/notifications", notifications_router)
     api.add_router("/sla", sla_router)
     api.add_router("/bot", bot_router)
+    api.add_router("/mail", mail_router)
 
 
 _register_routers()

@@ -33,6 +33,7 @@ urlpatterns = [
     path("tickets/", include("huitou.tickets.urls")),
     path("complaints/", include("huitou.complaints.urls")),
     path("sla/", include("huitou.sla.urls")),
+    path("mail/", include("huitou.mail.urls")),
     path("help/", include("huitou.knowledge.urls")),
     path("kb/", include("huitou.knowledge.staff_urls")),
     path("notifications/", notifications_view, name="notifications"),

@@ -59,6 +59,7 @@ AUDIT_ACTION_LABELS = {
     "recovery": _("登记服务补救"),
     "acknowledged": _("确认预警"),
     "anonymised": _("个人信息已匿名化"),
+    "mail_resent": _("重新发送邮件"),
 }
 
 
@@ -220,6 +221,11 @@ class OutboxMessage(models.Model):
     html_body = models.TextField(_("HTML 正文"), blank=True)
     # Extra headers, e.g. In-Reply-To and References for a reply in a customer's thread.
     headers = models.JSONField(_("邮件头"), default=dict, blank=True)
+    # Which registered transport sends it ("mail.mailbox:3": that mailbox's SMTP server);
+    # blank: the default connection (EMAIL_* settings).
+    transport = models.CharField(_("发送通道"), max_length=100, blank=True)
+    # Files to attach, [{name, content_type, path}], each path in the default storage.
+    attachments = models.JSONField(_("附件"), default=list, blank=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
     )

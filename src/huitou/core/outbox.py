@@ -9,6 +9,11 @@ claimed; when the lease (HUITOU_OUTBOX_LEASE_SECONDS) runs out, any worker sends
 Temporary failures are retried with exponential back-off; permanent ones (a 5xx answer) and
 a message that failed HUITOU_OUTBOX_MAX_ATTEMPTS times are marked failed, for admins to
 see and retry in the admin.
+
+A row names its transport ("mail.mailbox:3"): the app that owns the prefix registers a
+resolver with `register_transport` (core cannot import it) that gives the connection to
+send it with, e.g. that mailbox's own SMTP server; a blank transport, or a resolver that
+returns None, uses the default connection (EMAIL_* settings).
 """
 
 import logging
@@ -16,10 +21,11 @@ import os
 import smtplib
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection, make_msgid
 from django.db import transaction
 from django.db.models import F, Min, Q
@@ -31,6 +37,21 @@ logger = logging.getLogger(__name__)
 Status = OutboxMessage.Status
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
+
+# prefix → resolver(row) → an e-mail connection, or None for the default one.
+_TRANSPORTS: dict[str, Callable[[OutboxMessage], object]] = {}
+
+
+class UndeliverableError(Exception):
+    """Trying again will not help (the mailbox is gone, an attachment's file is missing):
+    the row is failed at once, with this as its reason."""
+
+
+def register_transport(prefix: str, resolver: Callable[[OutboxMessage], object]) -> None:
+    """Rows whose transport is `prefix` or starts with `prefix:` are sent through the
+    connection `resolver(row)` returns (None: the default connection). Registering again
+    (an AppConfig.ready() run twice) replaces the resolver."""
+    _TRANSPORTS[prefix] = resolver
 
 
 def worker_label() -> str:
@@ -54,11 +75,16 @@ def do_outbox_add(
     cc: Iterable[str] = (),
     reply_to: Iterable[str] = (),
     headers: dict[str, str] | None = None,
+    transport: str = "",
+    attachments: Iterable[dict[str, str]] = (),
+    message_id: str = "",
 ) -> OutboxMessage | None:
     """Queue one e-mail in the caller's transaction; sent after it commits.
 
     `key` makes the call idempotent: a second call with the same key returns the first
-    message (None when there is no recipient)."""
+    message (None when there is no recipient). `transport` names a registered transport;
+    `attachments` are {name, content_type, path} with paths in the default storage, read
+    when the message is sent; `message_id` is the caller's own (else one is made)."""
     recipients = [address for address in dict.fromkeys(to) if address]
     if not recipients:
         return None
@@ -69,7 +95,7 @@ def do_outbox_add(
     message = OutboxMessage.objects.create(
         kind=kind[:32],
         key=key,
-        message_id=make_msgid(domain=_domain()),
+        message_id=message_id or make_msgid(domain=_domain()),
         from_email=from_email,
         to=recipients,
         cc=list(cc),
@@ -78,6 +104,15 @@ def do_outbox_add(
         body=body,
         html_body=html_body,
         headers=headers or {},
+        transport=transport[:100],
+        attachments=[
+            {
+                "name": item["name"],
+                "content_type": item.get("content_type", ""),
+                "path": item["path"],
+            }
+            for item in attachments
+        ],
         next_attempt_at=timezone.now(),
     )
     _kick_after_commit()
@@ -146,11 +181,39 @@ def build_email(message: OutboxMessage, connection=None) -> EmailMultiAlternativ
     )
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
+    for item in message.attachments:
+        try:
+            with default_storage.open(item["path"], "rb") as file:
+                content = file.read()
+        except FileNotFoundError as error:
+            raise UndeliverableError(f"attachment {item['name']} is missing") from error
+        email.attach(item["name"], content, item.get("content_type") or None)
     return email
+
+
+def _open_connection(message: OutboxMessage):
+    prefix = message.transport.split(":", 1)[0]
+    resolver = _TRANSPORTS.get(prefix) if prefix else None
+    if prefix and resolver is None:
+        raise UndeliverableError(f"no transport {message.transport!r} is registered")
+    connection = resolver(message) if resolver is not None else None
+    if connection is None:
+        connection = get_connection()
+    connection.open()
+    return connection
+
+
+def _close(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # a broken connection may fail to close; it is gone anyway
+        logger.debug("closing the mail connection failed", exc_info=True)
 
 
 def _permanent(error: Exception) -> bool:
     """A 5xx answer will not change by trying again."""
+    if isinstance(error, UndeliverableError):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
@@ -162,13 +225,30 @@ def backoff(attempts: int) -> timedelta:
     )
 
 
+def describe_error(error: Exception) -> str:
+    """The server's own answer where there is one ("550 5.1.1 no such user"), for people."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = [
+            f"{address}: {code} {_text(reply)}"
+            for address, (code, reply) in error.recipients.items()
+        ]
+        return f"{error.__class__.__name__}: " + "; ".join(answers)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.__class__.__name__}: {error.smtp_code} {_text(error.smtp_error)}"
+    return f"{error.__class__.__name__}: {error}"
+
+
+def _text(reply) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
 def _failed(message: OutboxMessage, error: Exception, *, now: datetime) -> None:
     final = _permanent(error) or message.attempts >= settings.HUITOU_OUTBOX_MAX_ATTEMPTS
     OutboxMessage.objects.filter(pk=message.pk).exclude(status=Status.SENT).update(
         status=Status.FAILED if final else Status.PENDING,
         next_attempt_at=None if final else now + backoff(message.attempts),
         claimed_until=None,
-        last_error=f"{error.__class__.__name__}: {error}"[:2000],
+        last_error=describe_error(error)[:2000],
     )
     log = logger.error if final else logger.warning
     log("e-mail %s attempt %s failed: %s", message.message_id, message.attempts, error)
@@ -185,7 +265,7 @@ def do_outbox_deliver(
     passed (a run that ends early lets a graceful stop come soon); returns how many."""
     worker = worker or worker_label()
     sent = 0
-    connection = None
+    connections: dict[str, object] = {}  # one open connection per transport in this run
     started = time.monotonic()
     try:
         while sent < limit:
@@ -196,26 +276,23 @@ def do_outbox_deliver(
             if message is None:
                 break
             try:
+                connection = connections.get(message.transport)
                 if connection is None:
-                    connection = get_connection()
-                    connection.open()
+                    connection = connections[message.transport] = _open_connection(message)
                 build_email(message, connection).send()
             except Exception as error:  # whatever the backend raised, the row must record it
                 _failed(message, error, now=moment)
-                if connection is not None:
-                    try:
-                        connection.close()
-                    except Exception:  # a broken connection may fail to close; it is gone anyway
-                        logger.debug("closing the mail connection failed", exc_info=True)
-                    connection = None
+                broken = connections.pop(message.transport, None)
+                if broken is not None:
+                    _close(broken)
                 continue
             OutboxMessage.objects.filter(pk=message.pk).exclude(status=Status.SENT).update(
                 status=Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
             )
             sent += 1
     finally:
-        if connection is not None:
-            connection.close()
+        for connection in connections.values():
+            _close(connection)
     return sent
 
 

@@ -366,9 +366,7 @@ def backdate_complaints(*, stamps: list[tuple[type, int, datetime]], now: dateti
         dispatched = at.get(Step.DISPATCHED, [])
         complaint.first_dispatched_at = dispatched[0] if dispatched else None
         complaint.dispatched_at = dispatched[-1] if dispatched else None
-        complaint.dispatch_due_at = (
-            complaint.dispatched_at + DISPATCH_DUE if dispatched else None
-        )
+        complaint.dispatch_due_at = complaint.dispatched_at + DISPATCH_DUE if dispatched else None
         complaint.accepted_at = at.get(Step.ACCEPTED, [None])[-1]
         complaint.result_at = at.get(Step.RESULT, [None])[-1]
         replied = at.get(Step.REPLIED, []) + at.get(Step.ANSWERED, [])

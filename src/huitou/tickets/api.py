@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -18,10 +19,10 @@ from huitou.sla.clock import sla_summary
 from huitou.sla.models import Queue
 from huitou.sla.routing import do_ticket_transfer
 
-from .models import Channel, Direction, Priority, TicketType
+from .models import Channel, Direction, Message, Priority, TicketType
 from .models import Status as TicketStatus
 from .phrases import forbidden_phrases_in, forbidden_warning, standard_phrases_for
-from .selectors import access_ticket, ticket_list, ticket_messages
+from .selectors import access_ticket, attach_message_extras, ticket_list, ticket_thread
 from .services import do_message_add, do_ticket_create, do_ticket_update
 
 router = Router(tags=["tickets"])
@@ -140,6 +141,7 @@ class TicketFilters(Schema):
     tier: choices_literal("", Tier) = ""
     q: SearchText = ""
     customer: int | None = Field(None, ge=1, le=MAX_ID)
+    channel: ChannelName | Literal[""] = ""
 
 
 class MessageIn(Schema):
@@ -148,19 +150,68 @@ class MessageIn(Schema):
     confirm_forbidden: bool = False
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    content_type: str
+    inline: bool
+    url: str = Field(
+        description="Download, with this API's bearer token or a signed-in session; only "
+        "images open in the browser, anything else is sent as a download."
+    )
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        return context["request"].build_absolute_uri(reverse("tickets:attachment", args=[obj.pk]))
+
+
+class DeliveryOut(Schema):
+    state: Literal["queued", "sent", "failed"]
+    error: str = ""
+
+
 class MessageOut(Schema):
     id: int
     ticket: int = Field(alias="ticket_id")
     body: str
+    original_body: str = Field(
+        description="The whole text as it came (an e-mail with its quoted history and "
+        "signature) when `body` shows only the new part; empty when they are the same."
+    )
     public: bool
     sender: str
+    kind: Literal["customer", "public", "internal"] = Field(
+        description="customer: the customer wrote it; public: a reply the customer sees; "
+        "internal: a note only staff see."
+    )
     author: int | None = Field(alias="author_id")
     author_name: str | None = None
     created_at: datetime
+    attachments: list[AttachmentOut]
+    delivery: DeliveryOut | None = Field(
+        None, description="Outgoing e-mail: whether the reply reached the mail server."
+    )
 
     @staticmethod
     def resolve_author_name(obj) -> str | None:
         return obj.author.display_name if obj.author_id else None
+
+    @staticmethod
+    def resolve_kind(obj) -> str:
+        if obj.sender == Message.Sender.CUSTOMER:
+            return "customer"
+        return "public" if obj.public else "internal"
+
+    @staticmethod
+    def resolve_attachments(obj) -> list:
+        return list(obj.attachments.all())  # prefetched by ticket_thread
+
+    @staticmethod
+    def resolve_delivery(obj) -> dict | None:
+        if not hasattr(obj, "extras"):  # a message just added, not read with its thread
+            attach_message_extras([obj])
+        return obj.extras.get("delivery")
 
 
 def _department(department_id: int | None) -> Department | None:
@@ -225,8 +276,9 @@ def tickets_update(request, ticket_id: int, payload: TicketPatch):
 
 @router.get("/{ticket_id}/messages", response=list[MessageOut])
 def messages_list(request, ticket_id: int):
-    """The whole thread, oldest first."""
-    return ticket_messages(ticket=access_ticket(user=request.user, ticket_id=ticket_id))
+    """The whole thread, oldest first, with each message's attachments and, for a reply
+    sent by e-mail, its delivery."""
+    return ticket_thread(ticket=access_ticket(user=request.user, ticket_id=ticket_id))
 
 
 @router.post("/{ticket_id}/messages", response={201: MessageOut})

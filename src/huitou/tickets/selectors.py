@@ -1,7 +1,10 @@
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -12,7 +15,7 @@ from huitou.core.models import AuditEntry
 from huitou.core.permissions import check_permission
 from huitou.customers.phones import phone_digits
 
-from .models import DONE_STATUSES, Message, Ticket
+from .models import DONE_STATUSES, Attachment, Message, Ticket
 
 INBOX_VIEWS = ("all", "mine", "unassigned", "department")
 PHONE_LIKE = re.compile(r"[\d\s()+\-]+")
@@ -34,6 +37,7 @@ def ticket_list(
     tier: str = "",
     q: str = "",
     customer_id: int | None = None,
+    channel: str = "",
 ) -> QuerySet[Ticket]:
     tickets = visible_tickets(user=user)
     if view == "mine":
@@ -56,6 +60,8 @@ def ticket_list(
         tickets = tickets.filter(customer__tier=tier)
     if customer_id:
         tickets = tickets.filter(customer_id=customer_id)
+    if channel:
+        tickets = tickets.filter(channel=channel)
     q = check_text((q or "").strip(), field="q", max_length=200)
     if q:
         condition = (
@@ -89,6 +95,85 @@ def access_ticket(*, user, ticket_id: int) -> Ticket:
 
 def ticket_messages(*, ticket: Ticket) -> QuerySet[Message]:
     return ticket.messages.select_related("author").order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class MessageExtra:
+    """Something another app knows about messages (mail: each reply's delivery state).
+    `fn(messages)` answers for a whole thread at once, {message pk: value}, leaving out the
+    messages it has nothing for; `template`, if any, shows the value on the thread (it gets
+    `value` and `message`)."""
+
+    key: str
+    fn: Callable[[list[Message]], dict[int, Any]]
+    template: str = ""
+
+
+# Registered from the apps' AppConfig.ready(): tickets imports none of them.
+_MESSAGE_EXTRAS: dict[str, MessageExtra] = {}
+
+
+def register_message_extra(
+    key: str, fn: Callable[[list[Message]], dict[int, Any]], *, template: str = ""
+) -> None:
+    """Add `key` to every message of the thread (the API's messages, the ticket page).
+    Registering the same again (a second ready()) is harmless; another under a taken key
+    is an error."""
+    extra = MessageExtra(key=key, fn=fn, template=template)
+    existing = _MESSAGE_EXTRAS.get(key)
+    if existing is not None and existing != extra:
+        raise ImproperlyConfigured(f"Message extra {key!r} is already registered: {existing}.")
+    _MESSAGE_EXTRAS[key] = extra
+
+
+def message_extras(messages: list[Message]) -> dict[int, dict[str, Any]]:
+    """{message pk: {key: value}} from every registered extra, one call each for the whole
+    list (never one per message); a message no extra speaks of is absent."""
+    messages = list(messages)
+    found: dict[int, dict[str, Any]] = {}
+    if not messages:
+        return found
+    for extra in _MESSAGE_EXTRAS.values():
+        for pk, value in extra.fn(messages).items():
+            found.setdefault(pk, {})[extra.key] = value
+    return found
+
+
+def ticket_thread(*, ticket: Ticket) -> list[Message]:
+    """The thread, oldest first, each message with its attachments (prefetched), `extras`
+    ({key: value}) and `extra_blocks` (the registered templates to show, with their value),
+    in a fixed number of queries however long the thread."""
+    messages = list(ticket_messages(ticket=ticket).prefetch_related("attachments"))
+    attach_message_extras(messages)
+    return messages
+
+
+def attach_message_extras(messages: list[Message]) -> list[Message]:
+    extras = message_extras(messages)
+    for message in messages:
+        message.extras = extras.get(message.pk, {})
+        message.extra_blocks = [
+            {"template": extra.template, "value": message.extras[key]}
+            for key, extra in _MESSAGE_EXTRAS.items()
+            if extra.template and key in message.extras
+        ]
+    return messages
+
+
+def request_attachments(*, ticket: Ticket) -> QuerySet[Attachment]:
+    """The files that came with the ticket's first request (no message of their own)."""
+    return ticket.attachments.filter(message__isnull=True).order_by("id")
+
+
+def access_attachment(*, user, attachment_id: int) -> Attachment:
+    """The attachment if `user` may see its ticket (same rule as access_ticket); 404
+    otherwise, so neither it nor its ticket is revealed."""
+    try:
+        return Attachment.objects.select_related("ticket").get(
+            pk=attachment_id, ticket__in=visible_tickets(user=user)
+        )
+    except Attachment.DoesNotExist:
+        raise Http404(_("附件不存在。")) from None
 
 
 # Models whose rows share their ticket's id and whose history is the ticket's, with when

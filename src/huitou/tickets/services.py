@@ -1,5 +1,6 @@
 """Ticket services: who may do what to a ticket, then the funnel (tickets.funnel) does it."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -21,7 +22,17 @@ from huitou.customers.services import do_customer_create, find_customer_by_phone
 
 from .events import MessageKind
 from .funnel import check_may_hold, do_message_record, do_ticket_change, do_ticket_open, lock_ticket
-from .models import Channel, ContactStatus, Direction, Message, Priority, Status, Ticket, TicketType
+from .models import (
+    Attachment,
+    Channel,
+    ContactStatus,
+    Direction,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+    TicketType,
+)
 from .phrases import UNFILLED_VARIABLE, forbidden_phrases_in, forbidden_warning
 
 UPDATABLE_FIELDS = {
@@ -237,8 +248,10 @@ def do_message_add(
     body: str,
     public: bool,
     confirm_forbidden: bool = False,
+    attachments: Iterable[Attachment] = (),
 ) -> Message:
     """Add a reply or an internal note. The first public staff reply is the first response.
+    `attachments` are unsaved rows built by tickets.attachments (size already checked).
 
     A complaint is answered only through its flow (complaints.services), so a reply can
     never overtake the department's result."""
@@ -259,7 +272,14 @@ def do_message_add(
         )
     check_thread_open(ticket=ticket, public=public)
     kind = MessageKind.PUBLIC_REPLY if public else MessageKind.INTERNAL_NOTE
-    return do_message_record(ticket=ticket, actor=actor, body=body, kind=kind, forbidden_hits=hits)
+    return do_message_record(
+        ticket=ticket,
+        actor=actor,
+        body=body,
+        kind=kind,
+        forbidden_hits=hits,
+        attachments=attachments,
+    )
 
 
 def check_note_body(body: str) -> str:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:ticket_id>/", views.ticket_detail_view, name="detail"),
     path("<int:ticket_id>/reply/", views.ticket_reply_view, name="reply"),
     path("<int:ticket_id>/update/", views.ticket_update_view, name="update"),
+    path("attachments/<int:attachment_id>/", views.attachment_download_view, name="attachment"),
 ]

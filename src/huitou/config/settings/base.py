@@ -195,6 +195,9 @@ USE_TZ = True
 
 # Uploaded and received files (attachments); served only through permission-checked views.
 MEDIA_ROOT = VAR_DIR / "media"
+# The largest attachment kept (bytes): a bigger upload is refused, a bigger e-mail attachment
+# becomes a note on its message instead (tickets.attachments.build_attachment).
+HUITOU_ATTACHMENT_MAX_BYTES = env_int("HUITOU_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -224,6 +227,10 @@ HUITOU_OUTBOX_MAX_ATTEMPTS = env_int("HUITOU_OUTBOX_MAX_ATTEMPTS", 10, minimum=1
 # An import job whose worker has not touched it for this long was interrupted: it is run
 # again (once) or failed with a message saying so.
 HUITOU_IMPORT_STALE_SECONDS = env_int("HUITOU_IMPORT_STALE_SECONDS", 300, minimum=1)
+# Incoming e-mail: at most this many mails from one sender within the window become tickets
+# or messages; the rest are stored as throttled (a flood, a runaway script or a loop).
+HUITOU_MAIL_FLOOD_LIMIT = env_int("HUITOU_MAIL_FLOOD_LIMIT", 20, minimum=1)
+HUITOU_MAIL_FLOOD_WINDOW_SECONDS = env_int("HUITOU_MAIL_FLOOD_WINDOW_SECONDS", 3600, minimum=1)
 # Text messages (verification codes): console, locmem (tests) or the JSON-over-HTTP gateway
 # (huitou.knowledge.sms.HttpBackend, which posts to SMS_HTTP_URL with SMS_HTTP_API_KEY).
 SMS_BACKEND = env_str("SMS_BACKEND", "huitou.knowledge.sms.ConsoleBackend")
