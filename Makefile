@@ -87,7 +87,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: install
-	$(BIN)/python -m bench && $(BIN)/python -m bench.archive && $(BIN)/python -m bench.sla && $(BIN)/python -m bench.kb
+	$(BIN)/python -m bench && $(BIN)/python -m bench.archive && $(BIN)/python -m bench.sla && $(BIN)/python -m bench.kb \
+		&& $(BIN)/python -m bench.mail && $(BIN)/python -m bench.mail_ingest
 
 lock:
 	uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 --no-header

@@ -33,7 +33,10 @@ from huitou.customers.tagging import do_manual_tag
 from huitou.knowledge.portal import do_portal_ticket_create
 from huitou.knowledge.services import do_faq_save
 from huitou.knowledge.verification import ticket_link_token
+from huitou.mail.auto_answer import solved_token
 from huitou.mail.models import Mailbox, OutgoingMail
+from huitou.notify.services import unsubscribe_token
+from huitou.portal.services import guest_token
 from huitou.tickets.attachments import build_attachment
 from huitou.tickets.models import Message
 from huitou.tickets.services import do_ticket_create
@@ -122,6 +125,8 @@ class World:
     portal_link: str = ""  # the contact confirmation page of a portal ticket
     attachment: object = None  # a file that came with the ticket's request
     mail_reply: object = None  # a public reply whose e-mail failed (to resend)
+    guest_link: str = ""  # the customer portal's private link to the portal ticket
+    guest_file: str = ""  # a file of that ticket, through the link
 
 
 @pytest.fixture
@@ -189,10 +194,15 @@ def world(db, settings, tmp_path):
     )
     attachment.ticket = ticket
     attachment.save()
+    portal_file = build_attachment(name="发票.pdf", content_type="application/pdf", payload=b"%PDF")
+    portal_file.ticket = portal
+    portal_file.save()
     return World(
         mail_reply=failed_mail_reply(ticket, department),
         attachment=attachment,
         portal_link=f"/help/ticket/verify/{ticket_link_token(portal)}/",
+        guest_link=f"/help/t/{guest_token(portal)}/",
+        guest_file=f"/help/t/{guest_token(portal)}/files/{portal_file.pk}/",
         users=users,
         department=department,
         centre=centre,
@@ -618,6 +628,10 @@ def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
         ],
         "tickets:detail": [("tickets.view", "get", f"/tickets/{t}/", None)],
         "mail:resend": [("tickets.reply", "post", f"/mail/messages/{w.mail_reply.pk}/resend/", {})],
+        "mail:solved": [  # the automatic answer's 这解决了我的问题 link (signed token)
+            ("public", "get", f"/mail/solved/{solved_token(ticket=w.ticket, entry=w.faq)}/", None),
+            ("public", "post", f"/mail/solved/{solved_token(ticket=w.ticket, entry=w.faq)}/", {}),
+        ],
         "tickets:attachment": [
             ("tickets.view", "get", f"/tickets/attachments/{w.attachment.pk}/", None)
         ],
@@ -743,6 +757,33 @@ def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
             ("public", "post", w.portal_link, {"code": "000000"}),
         ],
         "help:verify_send": [("public", "post", f"{w.portal_link}send/", {"channel": "sms"})],
+        # The customer portal: staff are not signed in to it, so its pages send them to
+        # the portal's own sign-in (a customer's pages are never a staff permission).
+        "portal:sign_in": [
+            ("public", "get", "/help/account/", None),
+            ("public", "post", "/help/account/", {"contact": "nobody@example.com"}),
+        ],
+        "portal:sign_in_code": [("public", "post", "/help/account/code/", {"code": "000000"})],
+        "portal:sign_in_link": [
+            ("public", "get", "/help/account/link/1.x/", None),
+            ("public", "post", "/help/account/link/1.x/", {}),
+        ],
+        "portal:sign_out": [("public", "post", "/help/account/logout/", {})],
+        "portal:tickets": [("public", "get", "/help/my/", None)],
+        "portal:ticket": [("public", "get", f"/help/my/{t}/", None)],
+        "portal:reply": [("public", "post", f"/help/my/{t}/reply/", {"body": "补充"})],
+        "portal:resolve": [("public", "post", f"/help/my/{t}/resolve/", {})],
+        "portal:reopen": [("public", "post", f"/help/my/{t}/reopen/", {})],
+        "portal:file": [("public", "get", f"/help/my/{t}/files/{w.attachment.pk}/", None)],
+        "portal:guest": [("public", "get", w.guest_link, None)],
+        "portal:guest_reply": [("public", "post", f"{w.guest_link}reply/", {"body": "补充"})],
+        "portal:guest_resolve": [("public", "post", f"{w.guest_link}resolve/", {})],
+        "portal:guest_reopen": [("public", "post", f"{w.guest_link}reopen/", {})],
+        "portal:guest_file": [("public", "get", w.guest_file, None)],
+        "notify:unsubscribe": [
+            ("public", "get", f"/notify/unsubscribe/{unsubscribe_token(w.customer)}/", None),
+            ("public", "post", f"/notify/unsubscribe/{unsubscribe_token(w.customer)}/", {}),
+        ],
         "kb:analytics": [("kb.analytics", "get", "/kb/analytics/", None)],
         "notifications": [("notifications", "get", "/notifications/", None)],
         "admin_site": [("admin_site", "get", "/admin/", None)],

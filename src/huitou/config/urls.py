@@ -34,7 +34,9 @@ urlpatterns = [
     path("complaints/", include("huitou.complaints.urls")),
     path("sla/", include("huitou.sla.urls")),
     path("mail/", include("huitou.mail.urls")),
+    path("notify/", include("huitou.notify.urls")),
     path("help/", include("huitou.knowledge.urls")),
+    path("help/", include("huitou.portal.urls")),
     path("kb/", include("huitou.knowledge.staff_urls")),
     path("notifications/", notifications_view, name="notifications"),
 ]

@@ -7,6 +7,8 @@ from django.views.decorators.http import require_POST
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
 from huitou.core.ratelimit import RateLimited, check_rate_limit, client_key, rate_limited
+from huitou.portal.selectors import session_scope
+from huitou.portal.services import do_guest_link_send, do_signed_in_ticket_create, guest_path
 
 from .portal import (
     do_faq_vote,
@@ -69,11 +71,19 @@ def help_ticket_view(request):
         except RateLimited as limited:  # before anything is saved
             return limited.response(request)
         try:
-            ticket = do_portal_ticket_create(**form.cleaned_data)
+            # Signed in to the portal: the customer is known, so no new visitor record.
+            scope = session_scope(request.session)
+            if scope is not None:
+                ticket = do_signed_in_ticket_create(scope=scope, **form.cleaned_data)
+            else:
+                ticket = do_portal_ticket_create(**form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error)
-        else:
-            return render(request, "knowledge/help_ticket_done.html", done_context(ticket))
+        else:  # the guest's private link to this ticket alone (huitou.portal)
+            link = request.build_absolute_uri(guest_path(ticket))
+            context = {**done_context(ticket), "guest_url": link}
+            do_guest_link_send(ticket=ticket, url=link)
+            return render(request, "knowledge/help_ticket_done.html", context)
     return render(
         request, "knowledge/help_ticket.html", {"form": form}, status=422 if form.errors else 200
     )

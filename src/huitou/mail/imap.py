@@ -10,6 +10,7 @@ The only state kept on the server is the \\Seen flag: a message someone reads in
 by hand before the worker comes is not fetched (use a mailbox for the channel alone).
 """
 
+import contextlib
 import imaplib
 import logging
 import ssl
@@ -75,10 +76,9 @@ def connect(mailbox: Mailbox) -> BaseMailBox:
 
 
 def _close(client: BaseMailBox) -> None:
-    try:
+    # Already gone: the server drops the session by itself.
+    with contextlib.suppress(CONNECTION_ERRORS):
         client.logout()
-    except CONNECTION_ERRORS:
-        pass  # already gone; the server drops the session by itself
 
 
 def unseen_uids(client: BaseMailBox) -> list[str]:

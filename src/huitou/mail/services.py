@@ -32,6 +32,7 @@ from huitou.tickets.attachments import build_attachment
 from huitou.tickets.models import Channel, ContactStatus, Status, Ticket
 from huitou.tickets.services import do_customer_message_add, do_ticket_create
 
+from .auto_answer import do_ack_queue
 from .loops import loop_reason
 from .models import InboundMail, Mailbox
 from .parsing import ParsedMail, parse_mail
@@ -349,4 +350,5 @@ def do_mail_ingest(*, mailbox: Mailbox, raw: bytes, imap_uid: str = "") -> Inges
         else:
             inbound.ticket = _new_ticket(mailbox=mailbox, parsed=parsed, replaced=ticket)
         inbound.save(update_fields=["outcome", "ticket", "ticket_message"])
+        do_ack_queue(mailbox=mailbox, inbound=inbound, parsed=parsed)  # 自动答复, if switched on
         return _result(inbound, created=True)

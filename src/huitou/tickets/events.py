@@ -81,6 +81,7 @@ TICKET_EVENTS = EventTable(
                 IN_TRANSACTION,
                 "queue and agent, last: queues may ask for the department a dispatch sets",
             ),
+            Slot("notify.progress", IN_TRANSACTION, "tell the customer it was received"),
         ),
         TicketChanged: (
             Slot("sla.requeue", IN_TRANSACTION, "another customer (tier): the queue it gives"),
@@ -90,6 +91,7 @@ TICKET_EVENTS = EventTable(
                 IN_TRANSACTION,
                 "open or drop the complaint record; refuses once its flow has begun",
             ),
+            Slot("notify.progress", IN_TRANSACTION, "dispatched (promised date), reopened"),
         ),
         MessageAdded: (
             Slot("sla.response_clock", IN_TRANSACTION, "first and next response times"),
@@ -99,8 +101,9 @@ TICKET_EVENTS = EventTable(
                 "a public reply on an e-mail ticket joins the outbox with the message, so it "
                 "is sent exactly when the message exists (the send itself is the worker's)",
             ),
+            Slot("notify.progress", IN_TRANSACTION, "a public reply on a non-e-mail ticket"),
         ),
-        TicketClosed: (),
+        TicketClosed: (Slot("notify.progress", IN_TRANSACTION, "resolved: how to reopen"),),
     }
 )
 

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "huitou.sla",
     "huitou.knowledge",
     "huitou.mail",
+    "huitou.notify",
+    "huitou.portal",
     "huitou.demo",  # `huitou demo`; above every other app, nothing imports it
     "axes",  # failed-login lockouts, audited in the admin (访问尝试 / 访问失败)
 ]
@@ -231,6 +233,9 @@ HUITOU_IMPORT_STALE_SECONDS = env_int("HUITOU_IMPORT_STALE_SECONDS", 300, minimu
 # or messages; the rest are stored as throttled (a flood, a runaway script or a loop).
 HUITOU_MAIL_FLOOD_LIMIT = env_int("HUITOU_MAIL_FLOOD_LIMIT", 20, minimum=1)
 HUITOU_MAIL_FLOOD_WINDOW_SECONDS = env_int("HUITOU_MAIL_FLOOD_WINDOW_SECONDS", 3600, minimum=1)
+# Progress notifications (notify) by text message through SMS_BACKEND: off until a real
+# gateway is set up (a text costs money); e-mail notifications need no switch.
+HUITOU_NOTIFY_SMS = env_bool("HUITOU_NOTIFY_SMS", False)
 # Text messages (verification codes): console, locmem (tests) or the JSON-over-HTTP gateway
 # (huitou.knowledge.sms.HttpBackend, which posts to SMS_HTTP_URL with SMS_HTTP_API_KEY).
 SMS_BACKEND = env_str("SMS_BACKEND", "huitou.knowledge.sms.ConsoleBackend")

@@ -19,7 +19,7 @@ from huitou.customers.privacy import PERSONAL_FIELDS
 from huitou.customers.qualification import NOT_A_PROSPECT, NURTURE, STRATEGIES
 from huitou.tickets import models as tickets
 
-APPS = ["accounts", "tickets", "customers", "complaints", "sla", "knowledge", "core"]
+APPS = ["accounts", "tickets", "customers", "complaints", "sla", "knowledge", "mail", "core"]
 ROOT = Path(huitou.__file__).parent
 SOURCES = [*sorted(ROOT.glob("*/api.py")), ROOT / "core/schemas.py"]
 
@@ -29,6 +29,8 @@ OWN_OPTIONS = {
     ("on_track", "at_risk", "breached", "met"): "a clock's state, from sla.clock.sla_summary",
     ("", "active"): "a filter's any, and every open state",
     ("",): "a filter's any",
+    ("queued", "sent", "failed"): "an e-mail reply's delivery, from its outbox row (mail.outgoing)",
+    ("customer", "public", "internal"): "who a message is for, in the API's words",
     ("", "ideal", "find_decider", "check_credit", "skilled_selling"): "qualification codes",
 }
 
@@ -52,6 +54,9 @@ EXPECTED = {
     ("tickets", "TicketFilters", "type"): [tickets.TicketType, ""],
     ("tickets", "TicketFilters", "priority"): [tickets.Priority, ""],
     ("tickets", "TicketFilters", "tier"): ["", customers.Tier],
+    ("tickets", "TicketFilters", "channel"): [tickets.Channel, ""],
+    ("tickets", "DeliveryOut", "state"): ["queued", "sent", "failed"],
+    ("tickets", "MessageOut", "kind"): ["customer", "public", "internal"],
     ("customers", "CustomerFilters", "tier"): [customers.Tier, ""],
     ("customers", "CustomerFilters", "stage"): [customers.Stage, ""],
     ("customers", "CustomerFilters", "kind"): [customers.CustomerKind, ""],

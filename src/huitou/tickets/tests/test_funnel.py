@@ -35,6 +35,15 @@ def calls(monkeypatch):
     return seen
 
 
+def registered(event_type) -> list[str]:
+    """The table's order for `event_type`, of the subscribers installed apps registered."""
+    return [
+        name
+        for name in TICKET_EVENTS.order(event_type)
+        if (event_type, name) in TICKET_EVENTS.handlers
+    ]
+
+
 def test_creating_a_complaint_for_a_department_calls_each_subscriber_once_in_the_stated_order(
     calls,
 ):
@@ -50,13 +59,13 @@ def test_creating_a_complaint_for_a_department_calls_each_subscriber_once_in_the
     )
 
     opened = [name for event, name in calls if event == "TicketOpened"]
-    assert opened == TICKET_EVENTS.order(TicketOpened)
-    assert opened == ["sla.start_clock", "complaints.open_record", "sla.route"]
+    assert opened == registered(TicketOpened)
+    assert opened[:3] == ["sla.start_clock", "complaints.open_record", "sla.route"]
     # The dispatch happens inside complaints.open_record, after the clock started, so its
     # due time is the policy's department-result target (no fallback needed).
-    _start, record, route = (calls.index(("TicketOpened", n)) for n in opened)
+    _start, record, route = (calls.index(("TicketOpened", n)) for n in opened[:3])
     changed_during_record = [c for c in calls[record + 1 : route] if c[0] == "TicketChanged"]
-    assert [name for _e, name in changed_during_record] == TICKET_EVENTS.order(TicketChanged)
+    assert [name for _e, name in changed_during_record] == registered(TicketChanged)
     complaint = Complaint.objects.get(pk=ticket.pk)
     sla = TicketSla.objects.get(pk=ticket.pk)
     assert complaint.state == "dispatched" and ticket.department == department
@@ -75,7 +84,7 @@ def test_a_consultation_is_timed_and_routed_but_gets_no_complaint_record(calls):
         type="consultation",
         subject="冰箱保修几年",
     )
-    assert [n for e, n in calls if e == "TicketOpened"] == TICKET_EVENTS.order(TicketOpened)
+    assert [n for e, n in calls if e == "TicketOpened"] == registered(TicketOpened)
     assert not Complaint.objects.filter(pk=ticket.pk).exists()
 
 
