@@ -15,7 +15,7 @@ from django.db import models
 
 from .models import Customer
 
-HOLDER_ORDER = ("tickets", "complaints")
+HOLDER_ORDER = ("tickets", "complaints", "notifications")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from huitou.core.errors import DomainError
@@ -61,8 +61,15 @@ def check_template(*, event: str, channel: str, subject: str, body: str) -> None
         raise DomainError(_("邮件通知请填写主题。"), field="subject")
 
 
-def portal_link() -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("help:home")
+def portal_link(ticket: Ticket) -> str:
+    """The ticket's page on the customer portal (我的工单; it asks them to sign in first),
+    by URL name: notify and portal are independent apps. Without the portal, the help
+    centre."""
+    try:
+        path = reverse("portal:ticket", args=[ticket.pk])
+    except NoReverseMatch:
+        path = reverse("help:home")
+    return settings.SITE_URL.rstrip("/") + path
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ def ticket_values(ticket: Ticket, *, message: Message | None = None) -> dict[str
         "{工单号}": ticket.number,
         "{主题}": ticket.subject,
         "{部门}": department.name if department is not None else _("客服中心"),
-        "{门户链接}": portal_link(),
+        "{门户链接}": portal_link(ticket),
         "{承诺日期}": phrase_variables(ticket).values["{承诺日期}"] or _("近日"),
         "{回复内容}": message.body.strip() if message is not None else "",
     }

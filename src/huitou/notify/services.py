@@ -24,7 +24,7 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from huitou.core.audit import do_audit_record
@@ -171,10 +171,13 @@ def do_progress_notify(
     for channel, address in destinations(ticket):
         if channel in blocked or channel not in templates:
             continue
-        return _queue(
-            event=event, ticket=ticket, message=message, template=templates[channel],
-            address=address,
-        )  # fmt: skip
+        # The templates are Chinese: so are the words added to them, whatever language the
+        # agent whose action this is reads the desk in.
+        with translation.override(settings.LANGUAGE_CODE):
+            return _queue(
+                event=event, ticket=ticket, message=message, template=templates[channel],
+                address=address,
+            )  # fmt: skip
     return None
 
 

@@ -1,4 +1,12 @@
-"""How notify hears of tickets (its place in each event's order is in tickets.events)."""
+"""How notify hears of tickets (its place in each event's order is in tickets.events).
+
+Each notification is queued in a savepoint: one that cannot be made (a template an admin
+broke by hand in the shell, an unexpected value) is logged and skipped, and never undoes
+the ticket's own change, which is the point of the transaction."""
+
+import logging
+
+from django.db import transaction
 
 from huitou.tickets.events import (
     MessageAdded,
@@ -10,14 +18,25 @@ from huitou.tickets.events import (
 )
 from huitou.tickets.models import DONE_STATUSES, Channel, Status, TicketType
 
+from . import personal_data
 from .models import Event
 from .services import acknowledged_by_mail, do_progress_notify
+
+logger = logging.getLogger(__name__)
+
+
+def notify_safely(*, event: str, ticket, message=None) -> None:
+    try:
+        with transaction.atomic():
+            do_progress_notify(event=event, ticket=ticket, message=message)
+    except Exception:  # whatever went wrong, the ticket's change must stand
+        logger.exception("notification %s for ticket %s not queued", event, ticket.pk)
 
 
 def ticket_opened(event: TicketOpened) -> None:
     """Received: not when the mailbox's automatic answer already said so."""
     if not acknowledged_by_mail(event.ticket):
-        do_progress_notify(event=Event.RECEIVED, ticket=event.ticket)
+        notify_safely(event=Event.RECEIVED, ticket=event.ticket)
 
 
 def ticket_changed(event: TicketChanged) -> None:
@@ -25,22 +44,22 @@ def ticket_changed(event: TicketChanged) -> None:
     changes = event.changes
     if "department" in changes and ticket.type == TicketType.COMPLAINT and ticket.department_id:
         # 派单: the complaint record was saved (department, promised date) before the change.
-        do_progress_notify(event=Event.DISPATCHED, ticket=ticket)
+        notify_safely(event=Event.DISPATCHED, ticket=ticket)
     old_status = changes.get("status")
     # Reopened by staff; a customer who reopened it by writing (no actor) knows already.
     if old_status in DONE_STATUSES and ticket.status == Status.OPEN and event.actor is not None:
-        do_progress_notify(event=Event.REOPENED, ticket=ticket)
+        notify_safely(event=Event.REOPENED, ticket=ticket)
 
 
 def message_added(event: MessageAdded) -> None:
     """A public reply, except on an e-mail ticket: there the reply itself is the e-mail."""
     if event.kind == MessageKind.PUBLIC_REPLY and event.ticket.channel != Channel.EMAIL:
-        do_progress_notify(event=Event.PUBLIC_REPLY, ticket=event.ticket, message=event.message)
+        notify_safely(event=Event.PUBLIC_REPLY, ticket=event.ticket, message=event.message)
 
 
 def ticket_closed(event: TicketClosed) -> None:
     if event.status == Status.RESOLVED:
-        do_progress_notify(event=Event.RESOLVED, ticket=event.ticket)
+        notify_safely(event=Event.RESOLVED, ticket=event.ticket)
 
 
 def register() -> None:
@@ -48,3 +67,4 @@ def register() -> None:
     subscribe(TicketChanged, "notify.progress", ticket_changed)
     subscribe(MessageAdded, "notify.progress", message_added)
     subscribe(TicketClosed, "notify.progress", ticket_closed)
+    personal_data.register()

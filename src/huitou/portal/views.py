@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from huitou.core.errors import DomainError
 from huitou.core.forms import add_domain_error
-from huitou.core.ratelimit import RateLimited, check_rate_limit
+from huitou.core.ratelimit import RateLimited, check_rate_limit, rate_limited
 from huitou.knowledge.verification import masked
 from huitou.knowledge.verify_views import check_destination_rate
 from huitou.tickets.attachments import DEFAULT_CONTENT_TYPE, is_inline_image
@@ -279,6 +279,7 @@ def ticket_view(request, ticket_id: int):
 
 
 @require_POST
+@rate_limited("portal_ticket")  # a reply is as much work for the desk as a new ticket
 def reply_view(request, ticket_id: int):
     ticket, response = _mine(request, ticket_id)
     return response or _reply(request, ticket)
@@ -315,6 +316,7 @@ def guest_ticket_view(request, token: str):
 
 
 @require_POST
+@rate_limited("portal_ticket")
 def guest_reply_view(request, token: str):
     return _reply(request, _guest(token), token)
 

@@ -16,6 +16,7 @@ from huitou.core.outbox import do_outbox_deliver
 from huitou.core.tests.smtp_worker import free_port
 from huitou.mail.models import InboundMail, Mailbox, OutgoingMail
 from huitou.mail.outgoing import do_reply_mail_queue, reply_subject
+from huitou.notify.models import NotificationTemplate
 from huitou.tickets.attachments import build_attachment
 from huitou.tickets.events import MessageKind
 from huitou.tickets.funnel import do_message_record, lock_ticket
@@ -53,6 +54,13 @@ class Inbox:
 
     def __exit__(self, *exc) -> None:
         self.controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_progress_notifications():
+    """These tests count the reply's own outbox rows; the customer's progress notifications
+    (notify, which e-mails "received" for the ticket made here) are tested in notify."""
+    NotificationTemplate.objects.update(active=False)
 
 
 @pytest.fixture

@@ -3,12 +3,14 @@ ticket came by; opt-outs, the unsubscribe link and text messages through the SMS
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from huitou.accounts.tests.factories import DepartmentFactory, UserFactory, desk_user
 from huitou.complaints.services import do_complaint_dispatch
 from huitou.complaints.tests.factories import make_complaint
 from huitou.core.errors import DomainError
 from huitou.core.models import OutboxMessage
+from huitou.customers.holders import holders
 from huitou.customers.tests.factories import CustomerFactory
 from huitou.knowledge import sms
 from huitou.mail.services import do_mail_ingest
@@ -69,7 +71,7 @@ def test_a_new_ticket_queues_one_received_email_with_its_variables_filled():
     assert note.subject == f"您的问题已受理 [{ticket.number}]"
     assert note.body.startswith("王先生您好")
     assert "冰箱不制冷" in note.body and ticket.number in note.body
-    assert "/help/" in note.body  # {门户链接}
+    assert f"/help/my/{ticket.pk}/" in note.body  # {门户链接}
     assert "{" not in note.body
     outbox = note.outbox
     assert outbox.key == f"notify:received:{ticket.pk}:1"
@@ -292,3 +294,33 @@ def test_a_template_check_rejects_an_empty_email_subject():
     with pytest.raises(DomainError) as error:
         check_template(event="received", channel="email", subject=" ", body="您好")
     assert error.value.field == "subject"
+
+
+def test_erasing_a_customer_clears_their_notifications_but_keeps_the_opt_out():
+    ticket = web_ticket()
+    customer = ticket.customer
+    do_notifications_opt_out(customer=customer)
+    holder = next(h for h in holders() if h.name == "notifications")
+    exported = holder.export(customer)
+    assert any("opt_out" in row for row in exported)
+    assert any(row.get("recipient") == "wang@example.cn" for row in exported)
+    assert holder.erase(actor=None, customer=customer) == 1
+    note = Notification.objects.get(ticket=ticket)
+    assert note.recipient == "" and note.body == ""
+    assert NotificationOptOut.objects.filter(customer=customer).exists()
+
+
+def test_a_notification_that_cannot_be_made_never_stops_the_ticket(monkeypatch):
+    def broken(**kwargs):
+        raise ValueError("a template broken by hand")
+
+    monkeypatch.setattr("huitou.notify.services.fill", broken)
+    ticket = web_ticket()
+    assert ticket.pk and not Notification.objects.filter(ticket=ticket).exists()
+
+
+def test_a_notification_is_worded_in_chinese_whatever_language_the_agent_reads():
+    with translation.override("en"):
+        ticket = web_ticket()
+    [note] = notes(ticket, "received")
+    assert "如不想再收到此类通知" in note.body

@@ -6,7 +6,10 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from huitou.accounts.models import Department
 from huitou.accounts.tests.factories import UserFactory
+from huitou.complaints.models import Complaint
+from huitou.complaints.services import do_complaint_dispatch
 from huitou.core.models import OutboxMessage
 from huitou.customers.models import Customer
 from huitou.customers.tests.factories import CustomerFactory
@@ -136,3 +139,19 @@ def test_a_guest_gets_a_private_link_for_their_ticket_alone(client, wang):
     assert client.get(f"/help/my/{other.pk}/").status_code == 302  # not signed in
     assert client.get(link[:-3] + "xx/").status_code == 404  # a tampered token
     assert client.get(f"{link}files/1/").status_code == 404
+
+
+def test_an_agents_summary_of_a_phone_ticket_is_not_shown(client, wang):
+    ticket = TicketFactory(customer=wang, channel="phone", description="客户语气很冲，注意安抚")
+    page = sign_in(client).get(f"/help/my/{ticket.pk}/").content.decode()
+    assert ticket.subject in page and "注意安抚" not in page
+
+
+def test_a_dispatched_complaint_shows_its_promised_date(client, wang, agent):
+    ticket = TicketFactory(customer=wang, type="complaint", subject="安装后漏水")
+    department, _ = Department.objects.get_or_create(name="售后服务部")
+    complaint = Complaint.objects.get(pk=ticket.pk)
+    do_complaint_dispatch(actor=agent, complaint=complaint, department=department, note="请处理")
+    complaint.refresh_from_db()
+    page = sign_in(client).get(f"/help/my/{ticket.pk}/").content.decode()
+    assert complaint.promised_date.strftime("%Y-%m-%d") in page
