@@ -15,7 +15,7 @@ from django.db import models
 
 from .models import Customer
 
-HOLDER_ORDER = ("tickets", "complaints", "notifications")
+HOLDER_ORDER = ("tickets", "complaints", "notifications", "portal_sign_in")
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def anonymous_name(customer: Customer) -> str:
 
 def _erase(customer: Customer, *, actor, now: datetime) -> int:
     """Clear one record's personal data and what other apps hold of it (customers.holders);
-    returns the records they changed (the tickets whose contact was cleared)."""
+    returns the tickets whose contact was cleared (the count the erasure reports)."""
     for name in ERASED_FIELDS:
         setattr(customer, name, "")
     customer.name = anonymous_name(customer)
@@ -62,7 +62,12 @@ def _erase(customer: Customer, *, actor, now: datetime) -> int:
         old_value="", new_value=""
     )
     do_audit_record(obj=customer, actor=actor, action="anonymised")
-    return sum(holder.erase(actor=actor, customer=customer) for holder in holders() if holder.erase)
+    changed = {
+        holder.name: holder.erase(actor=actor, customer=customer)
+        for holder in holders()
+        if holder.erase
+    }
+    return changed.get("tickets", 0)
 
 
 @transaction.atomic

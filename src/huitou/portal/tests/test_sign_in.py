@@ -1,6 +1,7 @@
 """Signing in to the portal without a password: a code or a one-time link sent to the
 customer's own contact, the same answer for anyone, rate-limited."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from huitou.core.models import OutboxMessage
+from huitou.customers.retention import do_customer_erase_on_request, personal_data_export
 from huitou.customers.tests.factories import CustomerFactory
 from huitou.knowledge import sms
 from huitou.portal.models import SignInCode
@@ -110,3 +112,15 @@ def test_a_new_code_replaces_the_last(client, wang):
     if first != second:
         assert client.post("/help/account/code/", {"code": first}).status_code == 422
     assert client.post("/help/account/code/", {"code": second}).status_code == 302
+
+
+def test_erasing_the_customer_deletes_their_sign_in_codes_and_exports_list_them(client, wang):
+    client.post("/help/account/", {"contact": EMAIL})
+    assert SignInCode.objects.filter(customer=wang).exists()
+    exported = json.loads(personal_data_export(actor=None, customer=wang, channel="cli"))
+    assert [row["destination"] for row in exported["portal_sign_in"]] == [EMAIL]
+    summary = do_customer_erase_on_request(
+        actor=None, customer=wang, reason="客户来电要求删除", channel="cli"
+    )
+    assert not SignInCode.objects.filter(customer=wang).exists()
+    assert summary["tickets"] == 0  # the count of tickets, not of every record cleared
