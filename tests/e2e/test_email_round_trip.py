@@ -5,7 +5,8 @@ and the worker's fetch makes the ticket. The agent finds it in the browser, sees
 answers in the reply form; the outbox sends the answer through a real SMTP server (aiosmtpd in
 this process), where it arrives threaded on the customer's mail. The agent resolves the
 ticket; the customer answers from their mail program, the fetch adds the answer to the ticket
-and reopens it, and the agent sees it on reload.
+and reopens it, and the agent sees it on reload. Last, the customer signs in to the portal with
+the code from the mail they received and sees the public thread, never the agent's note.
 """
 
 import email
@@ -37,6 +38,8 @@ SUBJECT = "冰箱不制冷，附照片"
 FIRST_BODY = "你好，我上周买的冰箱从昨天开始不制冷了，冷藏室温度很高。照片见附件，请尽快安排维修。"
 REPLY = "王先生您好，已为您安排明天上午的上门检修，请保持电话畅通。"
 ANSWER = "师傅今天没有来，冰箱还是不制冷，请再帮忙安排一下。"
+NOTE = "内部备注：客户情绪较急，上门师傅请带压缩机配件。"
+CODE = re.compile(r"验证码是 (\d{6})")
 
 
 def png(width: int, height: int) -> bytes:
@@ -95,8 +98,12 @@ def fetch(mailbox) -> imap.FetchReport:
     return report
 
 
+def text_of(mail) -> str:
+    return mail.get_body(("plain",)).get_content()
+
+
 def test_a_customer_mails_in_chinese_gets_a_threaded_answer_and_their_reply_reopens_the_ticket(
-    page, imap_server, customer_inbox, artifacts_dir, settings, tmp_path
+    page, browser, live_server, imap_server, customer_inbox, artifacts_dir, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     department = do_department_create(name="售后服务部")
@@ -179,6 +186,11 @@ def test_a_customer_mails_in_chinese_gets_a_threaded_answer_and_their_reply_reop
     assert answer["To"] == "wangxm@kehu.example.cn"
     assert REPLY in answer.get_body(("plain",)).get_content()
 
+    # The agent leaves an internal note: the customer must never see it.
+    page.get_by_label("回复或备注").fill(NOTE)
+    page.locator("#reply-form").get_by_role("button", name="添加内部备注").click()
+    expect(page.locator("#thread li.message.note").filter(has_text=NOTE)).to_have_count(1)
+
     # On reload the reply shows as sent.
     page.reload()
     sent = page.locator("#thread li.message.public").filter(has_text=REPLY)
@@ -228,6 +240,65 @@ def test_a_customer_mails_in_chinese_gets_a_threaded_answer_and_their_reply_reop
         mail["From"].addresses[0].addr_spec == imap_server.user for mail in customer_inbox.received
     )
 
-    # PORTAL SIGN-IN (issue 14 item 5, still to come): the customer asks /help/ for a sign-in
-    # code, finds it in the mail customer_inbox received, signs in, opens 我的工单 and sees this
-    # thread (the first mail, REPLY and ANSWER), and no internal note.
+    # The customer signs in to the portal in their own browser. The code's mail goes out by
+    # the default connection (EMAIL_*), here the customer's server too.
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", customer_inbox.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    with customer_inbox.lock:
+        before = len(customer_inbox.received)
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 1280, "height": 900},
+    )
+    try:
+        portal = context.new_page()
+        portal.goto("/help/")
+        portal.get_by_role("link", name="登录 / 我的工单").click()
+        expect(portal.get_by_role("heading", name="登录查看我的工单")).to_be_visible()
+        portal.get_by_label("电子邮箱或手机号码").fill("wangxm@kehu.example.cn")
+        portal.get_by_role("button", name="发送验证码").click()
+        expect(portal.get_by_role("heading", name="输入验证码")).to_be_visible()
+        portal.screenshot(path=artifacts_dir / "email-round-trip-4-portal-code.png", full_page=True)
+
+        # The code is read from the mail the customer's server received, as they would.
+        do_outbox_deliver()
+
+        def sign_in_mails():
+            with customer_inbox.lock:
+                return [
+                    mail
+                    for mail in customer_inbox.received[before:]
+                    if "登录验证码" in mail["Subject"]
+                ]
+
+        assert wait_until(sign_in_mails, timeout=15)
+        [sign_in_mail] = sign_in_mails()
+        assert sign_in_mail["To"] == "wangxm@kehu.example.cn"
+        code = CODE.search(text_of(sign_in_mail)).group(1)
+        portal.get_by_label("验证码").fill(code)
+        portal.get_by_role("button", name="登录", exact=True).click()
+
+        # 我的工单 lists the ticket, open again after their answer.
+        expect(portal.get_by_role("heading", name="我的工单")).to_be_visible()
+        listed = portal.locator("#portal-tickets li").filter(has_text=ticket.number)
+        expect(listed).to_contain_text(SUBJECT)
+        portal.screenshot(path=artifacts_dir / "email-round-trip-5-my-tickets.png", full_page=True)
+        listed.get_by_role("link").click()
+        expect(portal).to_have_url(re.compile(rf"/help/my/{ticket.pk}/$"))
+
+        # The public thread: the first mail, the agent's answer, their own answer; no note.
+        card = portal.locator("#portal-ticket")
+        expect(card).to_contain_text("冷藏室温度很高")
+        thread = portal.locator("#portal-thread")
+        expect(thread.locator("li.theirs").filter(has_text=REPLY)).to_have_count(1)
+        expect(thread.locator("li.mine").filter(has_text=ANSWER)).to_have_count(1)
+        expect(card).not_to_contain_text(NOTE)
+        expect(card).not_to_contain_text("压缩机配件")
+        portal.screenshot(
+            path=artifacts_dir / "email-round-trip-6-portal-thread.png", full_page=True
+        )
+    finally:
+        context.close()

@@ -23,6 +23,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from email.header import Header
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -168,8 +169,30 @@ def _claim(*, now: datetime, worker: str) -> OutboxMessage | None:
     return None  # lost every race: the others are sending; the next run looks again
 
 
+# Header folds only at spaces and "Subject: " takes 9 of a line's 78 characters: a word longer
+# than this cannot follow it on the first line.
+_FOLDABLE_WORD = 78 - len("Subject: ")
+
+
+class _OutboxEmail(EmailMultiAlternatives):
+    """Django encodes the Subject without its header name, so a long encoded subject is folded
+    as "Subject: " + newline + " =?utf-8?b?...?=", which a modern parser (Python's default
+    policy, many mail programs) reads with a leading space. Folding it knowing the name keeps
+    the first encoded word on the Subject line; plain ASCII stays unencoded."""
+
+    def message(self, *args, **kwargs):
+        msg = super().message(*args, **kwargs)
+        subject = str(self.subject)
+        plain = subject.isascii() and all(len(word) <= _FOLDABLE_WORD for word in subject.split())
+        charset = "us-ascii" if plain else (self.encoding or settings.DEFAULT_CHARSET)
+        # Message.replace_header, not msg["Subject"] = ...: Django's __setitem__ would encode
+        # the Header's text again, without its name.
+        msg.replace_header("Subject", Header(subject, charset, header_name="Subject"))
+        return msg
+
+
 def build_email(message: OutboxMessage, connection=None) -> EmailMultiAlternatives:
-    email = EmailMultiAlternatives(
+    email = _OutboxEmail(
         subject=message.subject,
         body=message.body,
         from_email=message.from_email or None,

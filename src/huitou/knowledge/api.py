@@ -2,12 +2,22 @@
 
 from functools import partial
 
+from django.urls import reverse
 from ninja import Router, Schema
 
 from huitou.core.ratelimit import RateLimited, check_rate_limit
 from huitou.core.schemas import Text
+from huitou.customers.models import Customer
+from huitou.portal.models import SignInCode
+from huitou.portal.selectors import session_scope
+from huitou.portal.services import do_guest_link_send, guest_path
 
-from .bot import do_bot_ask
+from .bot import HandOffContact, check_hand_off_contact, do_bot_ask
+from .verify_views import done_context
+
+# The visitor record this browser's last anonymous hand-off was filed under, so the next
+# one (another conversation, the same session) does not make another record.
+VISITOR_SESSION_KEY = "huitou_bot_visitor"
 
 router = Router(tags=["bot"])
 
@@ -15,6 +25,10 @@ router = Router(tags=["bot"])
 class AskIn(Schema):
     question: Text(500)
     conversation: Text(64) | None = None
+    # Asked for at an anonymous hand-off (a 422 on field name / contact says when).
+    name: Text(100) | None = None
+    phone: Text(32) | None = None
+    email: Text(254) | None = None
 
 
 class SuggestionOut(Schema):
@@ -31,6 +45,9 @@ class AskOut(Schema):
     handoff: bool
     suggestions: list[SuggestionOut]
     conversation: str | None
+    ticket_number: str | None = None
+    ticket_url: str | None = None  # the guest's private page (or the signed-in one's own)
+    verify_url: str | None = None  # prove the contact with a code (anonymous hand-offs)
 
 
 class PowChallengeOut(Schema):
@@ -57,10 +74,55 @@ def bot_ask(request, payload: AskIn):
     bits, and resend with headers X-Huitou-PoW-Challenge and X-Huitou-PoW-Solution."""
     try:
         check_rate_limit(request, "bot_ask")
-        return do_bot_ask(
+        customer, contact = _who(request, payload)
+        reply = do_bot_ask(
             question=payload.question,
             conversation=payload.conversation,
             hand_off_guard=partial(check_rate_limit, request, "bot_handoff"),
+            customer=customer,
+            contact=contact,
+            contact_required=True,
+            visitor=_session_visitor(request) if customer is None else None,
         )
     except RateLimited as limited:
         return limited.response(request, api=True)
+    ticket, new_ticket = reply.pop("ticket"), reply.pop("new_ticket")
+    if ticket is None or not reply["handoff"]:
+        return reply
+    if customer is not None:
+        return {**reply, "ticket_number": ticket.number, "ticket_url": _own_url(ticket, customer)}
+    url = request.build_absolute_uri(guest_path(ticket))
+    if new_ticket:  # the guest's private link, e-mailed when they left an address
+        request.session[VISITOR_SESSION_KEY] = ticket.customer_id
+        do_guest_link_send(ticket=ticket, url=url)
+    verify = done_context(ticket)["verify_url"]
+    return {**reply, "ticket_number": ticket.number, "ticket_url": url, "verify_url": verify}
+
+
+def _who(request, payload: AskIn) -> tuple[Customer | None, HandOffContact | None]:
+    """A signed-in portal customer and their proven contact; else what the visitor typed
+    (checked only when they typed something: the hand-off asks for it when it is needed)."""
+    scope = session_scope(request.session)
+    if scope is not None:
+        customer = Customer.objects.get(pk=scope.customer_id)
+        email = scope.destination if scope.channel == SignInCode.Channel.EMAIL else ""
+        phone = scope.destination if scope.channel == SignInCode.Channel.SMS else ""
+        contact = HandOffContact(name=customer.name, phone=phone, email=email, verified=True)
+        return customer, contact
+    if not (payload.name or payload.phone or payload.email):
+        return None, None
+    return None, check_hand_off_contact(
+        name=payload.name or "", phone=payload.phone or "", email=payload.email or ""
+    )
+
+
+def _session_visitor(request) -> Customer | None:
+    pk = request.session.get(VISITOR_SESSION_KEY)
+    return Customer.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+
+
+def _own_url(ticket, customer: Customer) -> str | None:
+    """The signed-in customer's page of the ticket (it may have moved to another record)."""
+    if ticket.customer_id != customer.pk:
+        return None
+    return reverse("portal:ticket", args=[ticket.pk])

@@ -1,10 +1,18 @@
 """The FAQ bot: answer, ask which question is meant, or hand off to a person, never invent.
 
 A hand-off files a chat ticket whose thread holds the conversation, each turn once; routing
-then queues it for an agent. A conversation hands off once: later turns join that ticket."""
+then queues it for an agent. A conversation hands off once: later turns join that ticket.
+
+Who the ticket is for: a signed-in portal customer's hand-off goes under their own record
+with the contact they signed in with (proven). An anonymous visitor must leave a name and a
+phone or e-mail first (`contact_required`): like a guest web ticket, that contact proves
+nothing, so the ticket goes under a bare visitor record (reused for the same browser, never
+an existing customer's) with the contact unverified, until the visitor proves it with a code
+(.verification), which moves the ticket to the customer the contact belongs to."""
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
@@ -14,8 +22,9 @@ from huitou.accounts.models import User
 from huitou.accounts.roles import Role
 from huitou.accounts.services import do_user_create
 from huitou.core.errors import DomainError, check_text
-from huitou.customers.services import do_customer_create
-from huitou.tickets.models import Message
+from huitou.customers.models import Customer
+from huitou.customers.services import check_customer_fields, do_customer_create
+from huitou.tickets.models import ContactStatus, Message
 from huitou.tickets.services import do_customer_message_add, do_ticket_create
 
 from .engine import SearchResult, current_index
@@ -47,6 +56,34 @@ def bot_user():
     return user
 
 
+@dataclass(frozen=True)
+class HandOffContact:
+    """Who a hand-off ticket is answered to. `verified`: the contact was proven (a portal
+    sign-in), not merely typed into the chat."""
+
+    name: str
+    phone: str = ""
+    email: str = ""
+    verified: bool = False
+
+
+def check_hand_off_contact(*, name: str = "", phone: str = "", email: str = "") -> HandOffContact:
+    """The guest web form's rules: a name, and a valid phone or e-mail (at least one)."""
+    name = check_text((name or "").strip(), field="name", max_length=100)
+    if not name:
+        raise DomainError(
+            _("请填写您的称呼，以便人工客服答复您。"), field="name", code="contact_required"
+        )
+    contact = check_customer_fields({"phone": phone or "", "email": email or ""})
+    if not (contact["phone"] or contact["email"]):
+        raise DomainError(
+            _("请留下联系电话或电子邮箱，以便人工客服答复您。"),
+            field="contact",
+            code="contact_required",
+        )
+    return HandOffContact(name=name, phone=contact["phone"], email=contact["email"])
+
+
 def wants_a_person(question: str) -> bool:
     text = normalise(question).replace(" ", "")
     return any(word in text for word in HUMAN_REQUESTS) and len(text) <= 12
@@ -71,13 +108,25 @@ def do_bot_ask(
     question: str,
     conversation: str | None = None,
     hand_off_guard: Callable[[], None] | None = None,
+    customer: Customer | None = None,
+    contact: HandOffContact | None = None,
+    contact_required: bool = False,
+    visitor: Customer | None = None,
 ) -> dict:
     """One question. `hand_off_guard` is called before a new hand-off files a ticket; what it
-    raises (a rate limit) undoes the whole question."""
+    raises (a rate limit) undoes the whole question.
+
+    A new hand-off is filed under `customer` (a signed-in customer; `contact` is then theirs,
+    verified), else under `visitor` when it is still a bare visitor record (the same
+    browser's earlier hand-off), else under a new visitor record. With `contact_required`
+    (the public API) an anonymous hand-off without a valid `contact` is a DomainError
+    (field name or contact) and nothing of the question is kept. The result's `ticket` is
+    the conversation's ticket, `new_ticket` whether this question filed it."""
     question = check_text((question or "").strip(), field="question", max_length=500)
     if not question:
         raise DomainError(_("请输入问题。"), field="question")
     talk = _conversation(conversation)
+    new_ticket = False
     mood = triage(question, recent_contacts=talk.turns.count() // 3)
     if wants_a_person(question):
         result, reason = SearchResult(decision="handoff"), "customer_request"
@@ -115,9 +164,16 @@ def do_bot_ask(
             turn.save(update_fields=["answer"])
         _post_turns(talk)
     elif result.decision == "handoff":
+        if contact_required and customer is None and contact is None:
+            raise DomainError(
+                _("请留下您的称呼和联系方式，以便人工客服答复您。"),
+                field="contact",
+                code="contact_required",
+            )
         if hand_off_guard is not None:
             hand_off_guard()
-        _hand_off(talk, reason=reason)
+        _hand_off(talk, reason=reason, customer=customer, contact=contact, visitor=visitor)
+        new_ticket = True
     if result.decision == "handoff":
         text = turn.answer + (
             _("（工单号 %(number)s）") % {"number": talk.ticket.number} if talk.ticket else ""
@@ -136,10 +192,28 @@ def do_bot_ask(
         if result.decision == "clarify"
         else [],
         "conversation": str(talk.token),
+        "ticket": talk.ticket,
+        "new_ticket": new_ticket,
     }
 
 
-def _hand_off(talk: BotConversation, *, reason: str) -> None:
+def _bare_visitor(visitor: Customer | None) -> Customer | None:
+    """An earlier visitor record worth reusing: live and still without a contact of its own
+    (one that took a proven contact is somebody's record now, and an unproven hand-off must
+    never be filed under it)."""
+    if visitor is None or visitor.merged_into_id or visitor.phone or visitor.email:
+        return None
+    return visitor
+
+
+def _hand_off(
+    talk: BotConversation,
+    *,
+    reason: str,
+    customer: Customer | None = None,
+    contact: HandOffContact | None = None,
+    visitor: Customer | None = None,
+) -> None:
     """File the chat as a ticket for a person, its turns in the ticket's thread."""
     # The entry answered just before counts a hand-off: it did not help.
     last_answer = talk.turns.filter(decision="answer").order_by("-id").first()
@@ -147,9 +221,17 @@ def _hand_off(talk: BotConversation, *, reason: str) -> None:
         FaqEntry.objects.filter(pk=last_answer.entry_id).update(handoffs=F("handoffs") + 1)
     robot = bot_user()
     first = talk.turns.order_by("id").first()
-    customer = do_customer_create(
-        actor=robot, name=_("在线访客 %(code)s") % {"code": str(talk.token)[:8]}
-    )
+    if customer is None:
+        customer = _bare_visitor(visitor) or do_customer_create(
+            actor=robot,
+            name=contact.name if contact else _("在线访客 %(code)s") % {"code": str(talk.token)[:8]},
+        )
+    if contact is None:
+        status = ContactStatus.STAFF
+    elif contact.verified:
+        status = ContactStatus.VERIFIED
+    else:
+        status = ContactStatus.UNVERIFIED
     mood = triage(" ".join(talk.turns.values_list("question", flat=True)))
     talk.ticket = do_ticket_create(
         actor=robot,
@@ -160,6 +242,10 @@ def _hand_off(talk: BotConversation, *, reason: str) -> None:
         subject=_("在线咨询：%(question)s") % {"question": first.question[:40]},
         description=_("智能客服会话 %(code)s 转人工，对话逐条见沟通记录。")
         % {"code": str(talk.token)[:8]},
+        contact_name=contact.name if contact else "",
+        contact_phone=contact.phone if contact else "",
+        contact_email=contact.email if contact else "",
+        contact_status=status,
     )
     talk.status = BotConversation.Status.HANDED_OFF
     talk.handoff_reason = reason

@@ -9,6 +9,7 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the app registry must be ready before models load.
-        from . import subscribers
+        # panels registers the ticket-page panel on import.
+        from . import panels, subscribers  # noqa: F401
 
         subscribers.register()  # its place in the order is stated in tickets.events

@@ -2,6 +2,8 @@
 with back-off, marked failed for admins, sent with its own fixed Message-ID."""
 
 from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default as default_policy
 
 import pytest
 from django.core import mail
@@ -12,7 +14,13 @@ from django.utils import timezone
 from huitou.accounts.tests.factories import UserFactory
 from huitou.core.models import Notification, OutboxMessage
 from huitou.core.notifications import do_notification_emails_queue, do_notify
-from huitou.core.outbox import _claim, do_outbox_add, do_outbox_deliver, do_outbox_retry
+from huitou.core.outbox import (
+    _claim,
+    build_email,
+    do_outbox_add,
+    do_outbox_deliver,
+    do_outbox_retry,
+)
 
 from .smtp_worker import SmtpServer
 
@@ -173,3 +181,26 @@ def test_two_workers_sending_at_once_send_each_message_once(monkeypatch):
     assert errors == []
     assert sorted(server.receiver.accepted) == expected
     assert set(OutboxMessage.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        ("冰箱不制冷已经三天了，售后师傅一直没有上门，请尽快安排维修人员和我联系。" * 2)[:60]
+        + " [T2026000123]",
+        "Re: 发票 [T2026000001]",
+        "Re: please check the attached invoice for order 123456 and the delivery note [T2026000001]",
+        "x" * 120,  # one ASCII word longer than a line: encoded, as folding cannot split it
+    ],
+)
+def test_a_long_subject_reads_back_exactly_in_a_modern_mail_parser(subject):
+    """Django folds a long encoded Subject with its first word on a line of its own, which
+    Python's default policy and many mail programs read with a leading space."""
+    row = do_outbox_add(to=["wang@kehu.example.com"], subject=subject, body="您好")
+    raw = build_email(row).message().as_bytes(linesep="\r\n")
+    header_block = raw.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in header_block.split(b"\r\n")) <= 78
+    assert message_from_bytes(raw, policy=default_policy)["subject"] == subject
+    if subject.isascii() and " " in subject:  # foldable plain text is not encoded
+        assert b"=?" not in header_block
+
