@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as BaseUserManager
 from django.contrib.auth.password_validation import validate_password
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .roles import ROLE_ORDER, Role
@@ -84,7 +85,10 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return person_name(self.last_name, self.first_name, self.username)
+        name = person_name(self.last_name, self.first_name, self.username)
+        # A service account's name is ours (智能客服, 邮件渠道, 客户门户): shown in the reader's
+        # language like the rest of the page.
+        return gettext(name) if self.is_service_account else name
 
     @property
     def role(self) -> str | None:

@@ -222,9 +222,9 @@ def _hand_off(
     robot = bot_user()
     first = talk.turns.order_by("id").first()
     if customer is None:
+        anonymous = _("在线访客 %(code)s") % {"code": str(talk.token)[:8]}
         customer = _bare_visitor(visitor) or do_customer_create(
-            actor=robot,
-            name=contact.name if contact else _("在线访客 %(code)s") % {"code": str(talk.token)[:8]},
+            actor=robot, name=contact.name if contact else anonymous
         )
     if contact is None:
         status = ContactStatus.STAFF

@@ -23,8 +23,11 @@ def kb():
         )
 
 
+GUEST = {"name": "李先生", "phone": "13700137000"}  # asked for at an anonymous hand-off
+
+
 def ask(api_as, question, conversation=None):
-    body = {"question": question}
+    body = {"question": question, **GUEST}
     if conversation:
         body["conversation"] = conversation
     response = api_as(None).post("bot/ask", body)  # customers are not logged in

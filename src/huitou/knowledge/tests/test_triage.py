@@ -79,7 +79,9 @@ def test_the_triage_command_reads_an_argument_or_stdin(monkeypatch):
 def test_an_angry_customer_is_handed_off_with_a_high_priority_complaint(api_as):
     from huitou.knowledge.models import BotConversation
 
-    body = api_as(None).post("bot/ask", {"question": "你们就是骗子，我要去12315投诉！！"}).json()
+    question = {"question": "你们就是骗子，我要去12315投诉！！"}
+    contact = {"name": "李先生", "phone": "13700137000"}  # asked for at a hand-off
+    body = api_as(None).post("bot/ask", {**question, **contact}).json()
     assert body["handoff"] is True
     talk = BotConversation.objects.get(token=body["conversation"])
     assert talk.handoff_reason == "angry"
