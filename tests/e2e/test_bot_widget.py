@@ -1,5 +1,6 @@
-"""A customer asks the portal's chat widget, gets an answer, asks for a person; an agent
-then finds the chat ticket with the whole conversation, each turn once."""
+"""A customer asks the portal's chat widget, gets an answer, asks for a person, leaves a name
+and a contact, gets the ticket's private link; an agent then finds the chat ticket with the
+whole conversation, each turn once, and the contact to answer."""
 
 import re
 
@@ -35,9 +36,23 @@ def test_the_widget_answers_then_hands_off_and_an_agent_sees_the_ticket(page, ar
     expect(chat.locator(".bot").last).to_contain_text("满 99 元包邮")
     chat.get_by_placeholder("请输入问题").fill("转人工")
     chat.get_by_role("button", name="发送").click()
+    # A person will answer: the widget first asks who and how to reach them.
+    expect(chat.locator("#chat-contact")).to_be_visible()
+    expect(chat.locator(".bot.handoff")).to_have_count(0)
+    chat.get_by_role("button", name="提交并转人工").click()  # empty: refused, the form stays
+    expect(chat.locator("#chat-contact-error")).to_contain_text("联系方式")
+    chat.get_by_label("您的称呼").fill("李先生")
+    chat.get_by_label("联系电话").fill("13700137000")
+    chat.get_by_role("button", name="提交并转人工").click()
     expect(chat.locator(".bot.handoff")).to_contain_text("转接人工客服")
+    expect(chat.locator("#chat-contact")).to_be_hidden()
     number = chat.locator(".bot.handoff").inner_text().split("工单号 ")[1].split("）")[0]
+    follow = chat.get_by_role("link", name="查看工单进度")
+    expect(follow).to_be_visible()
+    expect(chat.get_by_role("link", name=re.compile("验证联系方式"))).to_be_visible()
     page.screenshot(path=artifacts_dir / "bot-widget.png", full_page=True)
+    page.goto(follow.get_attribute("href"))  # the guest's private page of this ticket alone
+    expect(page.locator("body")).to_contain_text(number)
 
     page.context.clear_cookies()
     page.goto("/accounts/login/")
@@ -51,3 +66,4 @@ def test_the_widget_answers_then_hands_off_and_an_agent_sees_the_ticket(page, ar
     expect(page.locator("#thread .sender-customer").last).to_have_text(re.compile("转人工"))
     expect(page.locator("#thread .sender-system").first).to_contain_text("满 99 元包邮")
     expect(page.locator("#thread .sender-system").first).to_contain_text("智能客服")
+    expect(page.locator("body")).to_contain_text("13700137000")

@@ -91,6 +91,9 @@ class InboundMail(models.Model):
                 fields=["mailbox", "message_id"], name="mail_inbound_once_per_mailbox"
             )
         ]
+        # By sender: notify's look-up of a new ticket's mail during its ingest (any mailbox),
+        # and the flood count over a time window.
+        indexes = [models.Index(fields=["from_address", "received_at"], name="mail_inbound_sender")]
 
     def __str__(self) -> str:
         return self.message_id

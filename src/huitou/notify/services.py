@@ -31,7 +31,7 @@ from huitou.core.audit import do_audit_record
 from huitou.core.outbox import backoff, do_outbox_add
 from huitou.customers.models import Customer
 from huitou.knowledge.sms import SmsError, send_sms
-from huitou.mail.models import InboundMail
+from huitou.mail.models import InboundMail, Mailbox
 from huitou.mail.outgoing import TRANSPORT_PREFIX, sender
 from huitou.tickets.models import Channel, ContactStatus, Message, Ticket
 
@@ -111,11 +111,19 @@ def destinations(ticket: Ticket) -> list[tuple[str, str]]:
     return ([(NotifyChannel.EMAIL, email)] if email else []) + sms
 
 
-def _mailbox_of(ticket: Ticket):
-    """The mailbox an e-mail ticket came in by. While the mail that opens it is being
-    ingested its InboundMail does not point at it yet: a new-ticket mail without a ticket
-    is only ever visible inside the transaction storing it (it gets one before commit)."""
-    inbound = InboundMail.objects.filter(ticket=ticket).select_related("mailbox").first()
+# do_progress_notify's `mailbox` when the caller has not looked it up.
+LOOK_UP = object()
+
+
+def ticket_mailbox(ticket: Ticket) -> Mailbox | None:
+    """The mailbox an e-mail ticket came in by (None for any other ticket). While the mail
+    that opens it is being ingested its InboundMail does not point at it yet: a new-ticket
+    mail without a ticket is only ever visible inside the transaction storing it (it gets
+    one before commit), found by its sender (indexed: mail_inbound_sender)."""
+    if ticket.channel != Channel.EMAIL:
+        return None
+    related = ("mailbox", "mailbox__department")  # the From names the department
+    inbound = InboundMail.objects.filter(ticket=ticket).select_related(*related).first()
     if inbound is None and ticket.contact_email:
         inbound = (
             InboundMail.objects.filter(
@@ -123,29 +131,25 @@ def _mailbox_of(ticket: Ticket):
                 outcome=InboundMail.Outcome.NEW_TICKET,
                 from_address=ticket.contact_email.lower(),
             )
-            .select_related("mailbox")
+            .select_related(*related)
             .order_by("-pk")
             .first()
         )
     return inbound.mailbox if inbound is not None else None
 
 
-def _sender(ticket: Ticket) -> tuple[str, str]:
+def _sender(mailbox: Mailbox | None) -> tuple[str, str]:
     """(From, transport): an e-mail ticket's notifications come from its own mailbox, so the
     customer's answer to one lands on the ticket; others from DEFAULT_FROM_EMAIL."""
-    if ticket.channel != Channel.EMAIL:
-        return "", ""
-    mailbox = _mailbox_of(ticket)
     if mailbox is None or not mailbox.active:
         return "", ""
     name = mailbox.name or (mailbox.department.name if mailbox.department_id else "")
     return sender(name, mailbox.address), f"{TRANSPORT_PREFIX}:{mailbox.pk}"
 
 
-def acknowledged_by_mail(ticket: Ticket) -> bool:
-    """A new e-mail ticket whose mailbox answers automatically: that answer says it was
-    received (with the ticket number and the promised time), so notify does not."""
-    mailbox = _mailbox_of(ticket) if ticket.channel == Channel.EMAIL else None
+def acknowledged_by_mail(mailbox: Mailbox | None) -> bool:
+    """A new e-mail ticket whose mailbox (ticket_mailbox) answers automatically: that answer
+    says it was received (with the ticket number and the promised time), so notify does not."""
     return mailbox is not None and mailbox.auto_answer
 
 
@@ -159,11 +163,12 @@ def _footer(channel: str, link: str) -> str:
 
 
 def do_progress_notify(
-    *, event: str, ticket: Ticket, message: Message | None = None
+    *, event: str, ticket: Ticket, message: Message | None = None, mailbox=LOOK_UP
 ) -> Notification | None:
     """Queue the notification of `event` for `ticket` in the caller's transaction; None when
     there is no active template, no channel the customer can be reached and has not opted
-    out of, or nothing to say."""
+    out of, or nothing to say. `mailbox`: the ticket's (ticket_mailbox), when the caller
+    has looked it up already; else it is looked up if an e-mail is sent."""
     blocked = opted_out_channels(ticket.customer)
     templates = {
         row.channel: row for row in NotificationTemplate.objects.filter(event=event, active=True)
@@ -176,12 +181,12 @@ def do_progress_notify(
         with translation.override(settings.LANGUAGE_CODE):
             return _queue(
                 event=event, ticket=ticket, message=message, template=templates[channel],
-                address=address,
+                address=address, mailbox=mailbox,
             )  # fmt: skip
     return None
 
 
-def _queue(*, event, ticket, message, template, address) -> Notification:
+def _queue(*, event, ticket, message, template, address, mailbox) -> Notification:
     count = Notification.objects.filter(ticket=ticket, event=event).count()
     # The ticket is locked by the writer (tickets.funnel), so the count is this event's own.
     key = f"notify:{event}:{ticket.pk}:{message.pk if message is not None else count + 1}"
@@ -201,7 +206,7 @@ def _queue(*, event, ticket, message, template, address) -> Notification:
         body=body if template.channel == NotifyChannel.EMAIL else body.strip(),
     )
     if template.channel == NotifyChannel.EMAIL:
-        from_email, transport = _sender(ticket)
+        from_email, transport = _sender(ticket_mailbox(ticket) if mailbox is LOOK_UP else mailbox)
         notification.outbox = do_outbox_add(
             to=[address],
             subject=filled.subject,
@@ -303,5 +308,6 @@ __all__ = [
     "do_notifications_opt_out",
     "do_progress_notify",
     "do_sms_deliver",
+    "ticket_mailbox",
     "unsubscribe_link",
 ]

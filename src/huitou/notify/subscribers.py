@@ -20,23 +20,24 @@ from huitou.tickets.models import DONE_STATUSES, Channel, Status, TicketType
 
 from . import personal_data
 from .models import Event
-from .services import acknowledged_by_mail, do_progress_notify
+from .services import LOOK_UP, acknowledged_by_mail, do_progress_notify, ticket_mailbox
 
 logger = logging.getLogger(__name__)
 
 
-def notify_safely(*, event: str, ticket, message=None) -> None:
+def notify_safely(*, event: str, ticket, message=None, mailbox=LOOK_UP) -> None:
     try:
         with transaction.atomic():
-            do_progress_notify(event=event, ticket=ticket, message=message)
+            do_progress_notify(event=event, ticket=ticket, message=message, mailbox=mailbox)
     except Exception:  # whatever went wrong, the ticket's change must stand
         logger.exception("notification %s for ticket %s not queued", event, ticket.pk)
 
 
 def ticket_opened(event: TicketOpened) -> None:
     """Received: not when the mailbox's automatic answer already said so."""
-    if not acknowledged_by_mail(event.ticket):
-        notify_safely(event=Event.RECEIVED, ticket=event.ticket)
+    mailbox = ticket_mailbox(event.ticket)  # looked up once: it also sends the notification
+    if not acknowledged_by_mail(mailbox):
+        notify_safely(event=Event.RECEIVED, ticket=event.ticket, mailbox=mailbox)
 
 
 def ticket_changed(event: TicketChanged) -> None:

@@ -189,7 +189,7 @@ def test_two_workers_sending_at_once_send_each_message_once(monkeypatch):
         ("冰箱不制冷已经三天了，售后师傅一直没有上门，请尽快安排维修人员和我联系。" * 2)[:60]
         + " [T2026000123]",
         "Re: 发票 [T2026000001]",
-        "Re: please check the attached invoice for order 123456 and the delivery note [T2026000001]",
+        "Re: please check the attached invoice for order 123456 and the delivery [T2026000001]",
         "x" * 120,  # one ASCII word longer than a line: encoded, as folding cannot split it
     ],
 )
@@ -203,4 +203,3 @@ def test_a_long_subject_reads_back_exactly_in_a_modern_mail_parser(subject):
     assert message_from_bytes(raw, policy=default_policy)["subject"] == subject
     if subject.isascii() and " " in subject:  # foldable plain text is not encoded
         assert b"=?" not in header_block
-
