@@ -14,6 +14,7 @@ from huitou.accounts.models import User
 from huitou.accounts.services import do_user_create
 from huitou.accounts.tests.factories import UserFactory
 from huitou.core.errors import DomainError
+from huitou.demo import phrases as ph
 from huitou.demo.phrases import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -115,8 +116,6 @@ def test_changepassword_refuses_a_weak_password(monkeypatch):
 
 
 def test_the_demo_password_passes_for_every_demo_user():
-    from huitou.demo import phrases as ph
-
     for username, _role, _department, full_name in ph.DEMO_USERS:
         candidate = User(username=username, email=f"{username}@example.com")
         candidate.last_name, candidate.first_name = full_name[:1], full_name[1:]

@@ -6,6 +6,7 @@ import ast
 import importlib
 import inspect
 from pathlib import Path
+from typing import get_args
 
 from ninja import Schema
 
@@ -13,6 +14,7 @@ import huitou
 from huitou.accounts.models import Department
 from huitou.accounts.roles import Role
 from huitou.complaints import models as complaints
+from huitou.core.schemas import choices_literal
 from huitou.customers import models as customers
 from huitou.customers.personality import ListeningStyle, Personality
 from huitou.customers.privacy import PERSONAL_FIELDS
@@ -161,10 +163,6 @@ def test_no_api_literal_is_a_hand_copy_of_model_choices():
 
 
 def test_choices_literal_keeps_the_model_order_and_puts_added_values_where_they_stand():
-    from typing import get_args
-
-    from huitou.core.schemas import choices_literal
-
     assert get_args(choices_literal(tickets.Priority)) == ("low", "normal", "high", "urgent")
     assert get_args(choices_literal("", customers.Tier)) == ("", "A", "B", "C", "D")
     assert get_args(choices_literal(complaints.Validity, "")) == ("valid", "partly", "invalid", "")

@@ -1,5 +1,6 @@
 import pytest
 
+from huitou.demo.kb import load_demo_faq
 from huitou.knowledge.models import FaqEntry
 from huitou.knowledge.services import do_faq_save
 from huitou.tickets.models import Ticket
@@ -62,8 +63,6 @@ def test_agent_assist_offers_faq_answers_on_the_ticket_page(client, kb):
 
 @pytest.fixture
 def appliance_kb():
-    from huitou.demo.kb import load_demo_faq
-
     load_demo_faq()
 
 
