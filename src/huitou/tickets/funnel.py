@@ -168,12 +168,20 @@ def do_ticket_change(
         and ticket.assignee.role == Role.HANDLER
         and ticket.assignee.department_id != getattr(changes["department"], "pk", None)
     ):
-        changes["assignee"] = None  # the old department's handler loses sight of it
+        # The old department's handler loses sight of it; the history reads department,
+        # then the let-go assignee, as the services have always written it.
+        reordered: dict[str, Any] = {}
+        for key, value in changes.items():
+            reordered[key] = value
+            if key == "department":
+                reordered["assignee"] = None
+        changes = reordered
     diffs: list[tuple[str, Any, Any]] = []
     saved: list[str] = []
     reopened = closed = False
-    # Department first: who may hold the ticket depends on it.
-    for name in sorted(changes, key=lambda n: (n != "department", n != "status")):
+    # In the caller's order (its history reads that way); who may hold the ticket is
+    # checked once everything is set.
+    for name in changes:
         new = changes[name]
         old = getattr(ticket, name)
         if new == old:
