@@ -20,6 +20,7 @@ from django.utils import timezone
 from huitou.accounts.models import Department
 from huitou.accounts.services import do_token_create
 from huitou.accounts.tests.factories import UserFactory
+from huitou.chat.services import do_chat_accept, do_chat_ask
 from huitou.complaints.forms import ClassificationForm
 from huitou.complaints.models import Complaint, CrisisAlert
 from huitou.complaints.services import do_complaint_dispatch
@@ -30,6 +31,7 @@ from huitou.core.outbox import do_outbox_add
 from huitou.customers.models import ImportJob
 from huitou.customers.services import do_customer_create, do_transaction_record
 from huitou.customers.tagging import do_manual_tag
+from huitou.knowledge.bot import HandOffContact
 from huitou.knowledge.portal import do_portal_ticket_create
 from huitou.knowledge.services import do_faq_save
 from huitou.knowledge.verification import ticket_link_token
@@ -104,6 +106,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     "sla.duty": DESK | {"handler"},
     "kb.analytics": ANALYSIS,
     "mail.configure": ADMIN,
+    # The chat console: the desk and handlers (their department's chats); working one
+    # chat (the world's is the agent's, in no department) is the desk's.
+    "chat.console": DESK | {"handler"},
+    "chat.work": DESK,
     "admin_site": ADMIN,
 }
 
@@ -127,11 +133,13 @@ class World:
     mail_reply: object = None  # a public reply whose e-mail failed (to resend)
     guest_link: str = ""  # the customer portal's private link to the portal ticket
     guest_file: str = ""  # a file of that ticket, through the link
+    chat: object = None  # a live chat the agent is serving
 
 
 @pytest.fixture
 def world(db, settings, tmp_path):
     settings.HUEY = {**settings.HUEY, "immediate": True}
+    settings.HUITOU_SMS_RECEIPT_TOKEN = "matrix"  # the providers' receipt callbacks answer
     centre, _ = Department.objects.get_or_create(name="客服中心")
     department, _ = Department.objects.get_or_create(name="售后服务部")
     other, _ = Department.objects.get_or_create(name="销售部")
@@ -197,7 +205,12 @@ def world(db, settings, tmp_path):
     portal_file = build_attachment(name="发票.pdf", content_type="application/pdf", payload=b"%PDF")
     portal_file.ticket = portal
     portal_file.save()
+    _reply, chat = do_chat_ask(
+        question="转人工", contact=HandOffContact(name="在线访客", phone="13512345670")
+    )
+    do_chat_accept(actor=agent, session_id=chat.pk)
     return World(
+        chat=chat,
         mail_reply=failed_mail_reply(ticket, department),
         attachment=attachment,
         portal_link=f"/help/ticket/verify/{ticket_link_token(portal)}/",
@@ -480,6 +493,22 @@ def api_operations(w: World, role: str) -> dict[str, tuple[str, str, dict | None
             None,
         ),
         "GET /api/v1/notifications": ("notifications", "/api/v1/notifications", None),
+        "GET /api/v1/chat/sessions": ("chat.console", "/api/v1/chat/sessions", None),
+        "POST /api/v1/chat/sessions/{session_id}/accept": (
+            "chat.work",
+            f"/api/v1/chat/sessions/{w.chat.pk}/accept",
+            {},
+        ),
+        "POST /api/v1/chat/sessions/{session_id}/transfer": (
+            "chat.work",
+            f"/api/v1/chat/sessions/{w.chat.pk}/transfer",
+            {"reason": "需要主管处理", "assignee": w.users["supervisor"].pk},
+        ),
+        "POST /api/v1/chat/sessions/{session_id}/end": (
+            "chat.work",
+            f"/api/v1/chat/sessions/{w.chat.pk}/end",
+            {},
+        ),
         "POST /api/v1/notifications/read": ("notifications", "/api/v1/notifications/read", {}),
         "POST /api/v1/notifications/{notification_id}/read": (
             "notifications",
@@ -569,8 +598,10 @@ def in_rollback(call):
 # --- the UI -------------------------------------------------------------------------------------
 
 # URL patterns outside the staff UI: the API (walked above), the admin site (one entry below
-# stands for it), the language switch, the login pages and the health check.
-NOT_UI = {"api", "admin", "set_language", "login", "logout", "healthz"}
+# stands for it), the language switch, the login pages, the health check and the callbacks
+# WeChat's servers call (signed with the account's Token, not a role's pages: their
+# signature checks are in huitou/wechat/tests).
+NOT_UI = {"api", "admin", "set_language", "login", "logout", "healthz", "wechat"}
 
 
 def ui_names() -> set[str]:
@@ -784,7 +815,33 @@ def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
             ("public", "get", f"/notify/unsubscribe/{unsubscribe_token(w.customer)}/", None),
             ("public", "post", f"/notify/unsubscribe/{unsubscribe_token(w.customer)}/", {}),
         ],
+        # The SMS providers' receipt callbacks: the token, not a role, lets them in (an empty
+        # body is a 400, past the token check).
+        "sms:receipts": [
+            ("public", "post", "/sms/receipts/aliyun/?token=matrix", {}),
+            ("public", "post", "/sms/receipts/tencent/?token=matrix", {}),
+        ],
         "kb:analytics": [("kb.analytics", "get", "/kb/analytics/", None)],
+        "chat:console": [
+            ("chat.console", "get", "/chat/", None),
+            ("chat.work", "get", f"/chat/?session={w.chat.pk}", None),
+        ],
+        "chat:lists": [("chat.console", "get", "/chat/lists/", None)],
+        "chat:seat": [("chat.console", "post", "/chat/seat/", {"ring_new_chat": "1"})],
+        "chat:conversation": [("chat.work", "get", f"/chat/{w.chat.pk}/", None)],
+        "chat:accept": [("chat.work", "post", f"/chat/{w.chat.pk}/accept/", {})],
+        "chat:send": [
+            ("chat.work", "post", f"/chat/{w.chat.pk}/send/", {"body": "您好", "kind": "reply"})
+        ],
+        "chat:transfer": [
+            (
+                "chat.work",
+                "post",
+                f"/chat/{w.chat.pk}/transfer/",
+                {"reason": "需要主管处理", "assignee": str(w.users["supervisor"].pk)},
+            )
+        ],
+        "chat:end": [("chat.work", "post", f"/chat/{w.chat.pk}/end/", {})],
         "notifications": [("notifications", "get", "/notifications/", None)],
         "admin_site": [("admin_site", "get", "/admin/", None)],
     }

@@ -5,6 +5,9 @@ in this folder is skipped at collection time, with the reason saying how to get 
 """
 
 import os
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -84,6 +87,35 @@ def browser():
             browser.close()
     finally:
         playwright.stop()
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The ASGI application (pages and WebSockets) on a loopback port, in this process, as
+    `huitou serve` runs it: uvicorn, the in-memory channel layer, the test database."""
+    import uvicorn  # only the live-chat tests need it
+
+    from huitou.config.asgi import application
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(
+        application, lifespan="off", log_level="warning", ws="websockets-sansio"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
 
 
 @pytest.fixture

@@ -44,9 +44,12 @@ def test_the_widget_answers_then_hands_off_and_an_agent_sees_the_ticket(page, ar
     chat.get_by_label("您的称呼").fill("李先生")
     chat.get_by_label("联系电话").fill("13700137000")
     chat.get_by_role("button", name="提交并转人工").click()
-    expect(chat.locator(".bot.handoff")).to_contain_text("转接人工客服")
+    # The live chat replays the conversation from its ticket: the bot's hand-off line, and
+    # the ticket's number with its links above.
+    expect(chat.locator(".bot").last).to_contain_text("转接人工客服")
     expect(chat.locator("#chat-contact")).to_be_hidden()
-    number = chat.locator(".bot.handoff").inner_text().split("工单号 ")[1].split("）")[0]
+    expect(chat.locator("#chat-links")).to_contain_text("工单号：")
+    number = chat.locator("#chat-links").inner_text().split("工单号：")[1].split()[0]
     follow = chat.get_by_role("link", name="查看工单进度")
     expect(follow).to_be_visible()
     expect(chat.get_by_role("link", name=re.compile("验证联系方式"))).to_be_visible()

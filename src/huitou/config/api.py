@@ -18,6 +18,7 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 
 from huitou.accounts.api import router as accounts_router
 from huitou.accounts.services import access_user_by_token
+from huitou.chat.api import router as chat_router
 from huitou.complaints.api import router as complaints_router
 from huitou.core.api import router as notifications_router
 from huitou.core.errors import DomainError
@@ -205,6 +206,7 @@ def _register_routers() -> None:
     api.add_router("/sla", sla_router)
     api.add_router("/bot", bot_router)
     api.add_router("/mail", mail_router)
+    api.add_router("/chat", chat_router)
 
 
 _register_routers()

@@ -35,8 +35,11 @@ urlpatterns = [
     path("sla/", include("huitou.sla.urls")),
     path("mail/", include("huitou.mail.urls")),
     path("notify/", include("huitou.notify.urls")),
+    path("sms/", include("huitou.sms.urls")),
     path("help/", include("huitou.knowledge.urls")),
     path("help/", include("huitou.portal.urls")),
     path("kb/", include("huitou.knowledge.staff_urls")),
+    path("chat/", include("huitou.chat.urls")),
+    path("wechat/", include("huitou.wechat.urls")),  # WeChat's servers call these
     path("notifications/", notifications_view, name="notifications"),
 ]

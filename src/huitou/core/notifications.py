@@ -3,6 +3,7 @@
 import contextvars
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -11,8 +12,29 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .events import EventTable, Phase, Slot
 from .models import Notification
 from .outbox import do_outbox_add
+
+
+@dataclass(frozen=True)
+class NotificationsCreated:
+    """Notifications were saved (their recipients' counts changed)."""
+
+    notifications: tuple[Notification, ...]
+
+
+NOTIFICATION_EVENTS = EventTable(
+    {
+        NotificationsCreated: (
+            Slot(
+                "chat.live",
+                Phase.ON_COMMIT,
+                "the recipient's unread count on their open pages; a major complaint rings",
+            ),
+        ),
+    }
+)
 
 _emails_muted = contextvars.ContextVar("notification_emails_muted", default=False)
 
@@ -44,6 +66,8 @@ def do_notify(
     if not _emails_muted.get():
         for notification in created:
             _queue_email(notification)
+    if created:
+        NOTIFICATION_EVENTS.emit(NotificationsCreated(notifications=tuple(created)))
     return created
 
 

@@ -30,7 +30,7 @@ from .complaints import ComplaintStory, backdate_complaints
 from .kb import load_demo_chats, load_demo_faq, plan_demo_chats
 from .phrases import DEMO_PASSWORD
 from .plan import DAYS, TICKET_COUNT, DemoPlan, TicketPlan, plan_demo
-from .sla import backdate_sla_clocks, settle_demo_tiers, staff_queues
+from .sla import backdate_sla_clocks, chat_queue, settle_demo_tiers, staff_queues
 
 
 def database_is_empty() -> bool:
@@ -44,6 +44,7 @@ def load_demo(*, scale: float = 1.0) -> dict[str, int]:
     now = timezone.now()
     with transaction.atomic(), notification_emails_muted():
         load_demo_faq()  # the bot's chats come in among the tickets
+        chat_queue()  # before them: their hand-offs wait in the live-chat queue
         _Loader(now).load(plan)
         run_archive_jobs(now=now)
         backdate_sla_clocks(now=now)

@@ -7,7 +7,7 @@ from huitou.accounts.models import User
 from huitou.customers.models import Customer, TierChange
 from huitou.customers.tiers import do_tier_recompute
 from huitou.sla.clock import _schedule, compute_dues
-from huitou.sla.models import AgentStatus, EscalationAction, Queue, TicketSla
+from huitou.sla.models import AgentStatus, BusinessCalendar, EscalationAction, Queue, TicketSla
 
 # Queue → members. agent4 is off duty in the demo, to show that rules skip them.
 QUEUE_MEMBERS = {
@@ -15,7 +15,12 @@ QUEUE_MEMBERS = {
     "投诉专席": ["agent3", "agent4"],
     "技术支持": ["agent2", "agent3"],
     "综合队列": ["agent1", "agent2", "agent3", "agent4"],
+    "在线客服": ["agent1", "agent2", "agent3"],
 }
+# The live-chat desk: chats wait in line until an agent accepts them (接入), round the clock
+# in the demo so a visitor meets a person whenever they try it.
+CHAT_QUEUE = "在线客服"
+ALL_DAY = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 OFF_DUTY = {"agent4"}
 
 
@@ -75,7 +80,24 @@ def backdate_sla_clocks(*, now: datetime) -> None:
         )
 
 
+def chat_queue() -> Queue:
+    calendar, _created = BusinessCalendar.objects.get_or_create(
+        name="在线客服 7×24", defaults={"timezone": "Asia/Shanghai", "hours": ALL_DAY}
+    )
+    queue, _created = Queue.objects.get_or_create(
+        name=CHAT_QUEUE,
+        defaults={
+            "order": 5,
+            "channel": "chat",
+            "strategy": Queue.Strategy.PULL,
+            "calendar": calendar,
+        },
+    )
+    return queue
+
+
 def staff_queues() -> None:
+    chat_queue()
     users = {user.username: user for user in User.objects.filter(username__startswith="agent")}
     for name, members in QUEUE_MEMBERS.items():
         queue = Queue.objects.filter(name=name).first()

@@ -5,6 +5,8 @@ from functools import partial
 from django.urls import reverse
 from ninja import Router, Schema
 
+from huitou.chat.selectors import customer_socket_path, customer_token, state_frame
+from huitou.chat.services import do_chat_ask
 from huitou.core.ratelimit import RateLimited, check_rate_limit
 from huitou.core.schemas import Text
 from huitou.customers.models import Customer
@@ -12,7 +14,7 @@ from huitou.portal.models import SignInCode
 from huitou.portal.selectors import session_scope
 from huitou.portal.services import do_guest_link_send, guest_path
 
-from .bot import HandOffContact, check_hand_off_contact, do_bot_ask
+from .bot import HandOffContact, check_hand_off_contact
 from .verify_views import done_context
 
 # The visitor record this browser's last anonymous hand-off was filed under, so the next
@@ -37,6 +39,21 @@ class SuggestionOut(Schema):
     score: float
 
 
+class LiveOut(Schema):
+    """The live chat a hand-off opened: connect a WebSocket to `ws` (same origin). `token`
+    is what it needs (already in `ws`). `state`: waiting (queue `position`, estimated
+    `wait_seconds`), active (an agent has it), offline (nobody can answer live now:
+    `reason` after_hours / nobody_on_duty; what the customer writes is answered later)."""
+
+    ws: str
+    token: str
+    state: str
+    reason: str = ""
+    agent: str | None = None
+    position: int | None = None
+    wait_seconds: int | None = None
+
+
 class AskOut(Schema):
     answer: str | None
     faq_id: int | None
@@ -48,6 +65,7 @@ class AskOut(Schema):
     ticket_number: str | None = None
     ticket_url: str | None = None  # the guest's private page (or the signed-in one's own)
     verify_url: str | None = None  # prove the contact with a code (anonymous hand-offs)
+    live: LiveOut | None = None  # after a hand-off: the live chat with a person
 
 
 class PowChallengeOut(Schema):
@@ -66,7 +84,10 @@ def bot_ask(request, payload: AskIn):
     """Ask the bot. Three outcomes: an answer (faq_id set), a clarification (2–4
     suggestions), or a hand-off to a person (a ticket with the conversation). Send the
     returned `conversation` with the next question to keep them together; 人工 / 转人工
-    always reaches a person; a conversation hands off once, later questions join its ticket.
+    always reaches a person; a conversation hands off once. After it, a person has the
+    conversation: the bot never answers there again (handoff true, no answer), each question
+    is the customer's next message on the ticket, and `live` says how to chat with the person
+    over a WebSocket (frames: README "Live chat").
 
     Rate-limited per client and in all (HUITOU_RATE_LIMITS "bot_ask"; a new hand-off also
     "bot_handoff"): 429 with Retry-After. A client over its own limit gets a `challenge`:
@@ -75,7 +96,7 @@ def bot_ask(request, payload: AskIn):
     try:
         check_rate_limit(request, "bot_ask")
         customer, contact = _who(request, payload)
-        reply = do_bot_ask(
+        reply, session = do_chat_ask(
             question=payload.question,
             conversation=payload.conversation,
             hand_off_guard=partial(check_rate_limit, request, "bot_handoff"),
@@ -89,6 +110,8 @@ def bot_ask(request, payload: AskIn):
     ticket, new_ticket = reply.pop("ticket"), reply.pop("new_ticket")
     if ticket is None or not reply["handoff"]:
         return reply
+    if session is not None:
+        reply["live"] = _live(session)
     if customer is not None:
         return {**reply, "ticket_number": ticket.number, "ticket_url": _own_url(ticket, customer)}
     url = request.build_absolute_uri(guest_path(ticket))
@@ -97,6 +120,19 @@ def bot_ask(request, payload: AskIn):
         do_guest_link_send(ticket=ticket, url=url)
     verify = done_context(ticket)["verify_url"]
     return {**reply, "ticket_number": ticket.number, "ticket_url": url, "verify_url": verify}
+
+
+def _live(session) -> dict:
+    state = state_frame(session)
+    return {
+        "ws": customer_socket_path(session),
+        "token": customer_token(session),
+        "state": state["state"],
+        "reason": state["reason"],
+        "agent": state["agent"],
+        "position": state.get("position"),
+        "wait_seconds": state.get("wait_seconds"),
+    }
 
 
 def _who(request, payload: AskIn) -> tuple[Customer | None, HandOffContact | None]:

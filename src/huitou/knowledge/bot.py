@@ -112,6 +112,7 @@ def do_bot_ask(
     contact: HandOffContact | None = None,
     contact_required: bool = False,
     visitor: Customer | None = None,
+    ticket_channel: str = "chat",
 ) -> dict:
     """One question. `hand_off_guard` is called before a new hand-off files a ticket; what it
     raises (a rate limit) undoes the whole question.
@@ -121,11 +122,16 @@ def do_bot_ask(
     browser's earlier hand-off), else under a new visitor record. With `contact_required`
     (the public API) an anonymous hand-off without a valid `contact` is a DomainError
     (field name or contact) and nothing of the question is kept. The result's `ticket` is
-    the conversation's ticket, `new_ticket` whether this question filed it."""
+    the conversation's ticket, `new_ticket` whether this question filed it.
+
+    Once a conversation has handed off, a person has it: the bot never answers there again,
+    and each question is the customer's next message on the ticket."""
     question = check_text((question or "").strip(), field="question", max_length=500)
     if not question:
         raise DomainError(_("请输入问题。"), field="question")
     talk = _conversation(conversation)
+    if talk.ticket_id is not None:
+        return _to_person(talk, question)
     new_ticket = False
     mood = triage(question, recent_contacts=talk.turns.count() // 3)
     if wants_a_person(question):
@@ -158,12 +164,7 @@ def do_bot_ask(
         answer=text,
         confidence=result.confidence,
     )
-    if talk.ticket is not None:  # handed off before: this turn joins that ticket
-        if result.decision == "handoff":
-            turn.answer = text = _("您的对话已转给人工客服，请稍候，客服会尽快回复您。")
-            turn.save(update_fields=["answer"])
-        _post_turns(talk)
-    elif result.decision == "handoff":
+    if result.decision == "handoff":
         if contact_required and customer is None and contact is None:
             raise DomainError(
                 _("请留下您的称呼和联系方式，以便人工客服答复您。"),
@@ -172,7 +173,14 @@ def do_bot_ask(
             )
         if hand_off_guard is not None:
             hand_off_guard()
-        _hand_off(talk, reason=reason, customer=customer, contact=contact, visitor=visitor)
+        _hand_off(
+            talk,
+            reason=reason,
+            customer=customer,
+            contact=contact,
+            visitor=visitor,
+            channel=ticket_channel,
+        )
         new_ticket = True
     if result.decision == "handoff":
         text = turn.answer + (
@@ -197,6 +205,23 @@ def do_bot_ask(
     }
 
 
+def _to_person(talk: BotConversation, question: str) -> dict:
+    """A handed-off conversation: the words go to the ticket, to the person, not the bot."""
+    do_customer_message_add(ticket=talk.ticket, body=question)
+    talk.save(update_fields=["last_at"])
+    return {
+        "answer": None,
+        "faq_id": None,
+        "faq_question": None,
+        "confidence": 0.0,
+        "handoff": True,
+        "suggestions": [],
+        "conversation": str(talk.token),
+        "ticket": talk.ticket,
+        "new_ticket": False,
+    }
+
+
 def _bare_visitor(visitor: Customer | None) -> Customer | None:
     """An earlier visitor record worth reusing: live and still without a contact of its own
     (one that took a proven contact is somebody's record now, and an unproven hand-off must
@@ -213,6 +238,7 @@ def _hand_off(
     customer: Customer | None = None,
     contact: HandOffContact | None = None,
     visitor: Customer | None = None,
+    channel: str = "chat",
 ) -> None:
     """File the chat as a ticket for a person, its turns in the ticket's thread."""
     # The entry answered just before counts a hand-off: it did not help.
@@ -236,7 +262,7 @@ def _hand_off(
     talk.ticket = do_ticket_create(
         actor=robot,
         customer=customer,
-        channel="chat",
+        channel=channel,
         type=mood.type,
         priority=mood.priority,
         subject=_("在线咨询：%(question)s") % {"question": first.question[:40]},
@@ -250,22 +276,20 @@ def _hand_off(
     talk.status = BotConversation.Status.HANDED_OFF
     talk.handoff_reason = reason
     talk.save(update_fields=["ticket", "status", "handoff_reason"])
-    _post_turns(talk, new_ticket=True)
+    _post_turns(talk)
 
 
-def _post_turns(talk: BotConversation, *, new_ticket: bool = False) -> None:
-    """Add the turns not yet in the ticket's thread, each once: the customer's question as
-    the customer's message, the bot's reply as the bot's. Each message is one turn, so a
-    long chat never makes a message too long to file."""
+def _post_turns(talk: BotConversation) -> None:
+    """Copy the bot's conversation into the new ticket's thread, each turn once: the
+    customer's question as the customer's message, the bot's reply as the bot's. Each
+    message is one turn, so a long chat never makes a message too long to file. A new
+    ticket has no status or SLA to move yet, so these are plain rows."""
     robot = bot_user()
     turns = list(talk.turns.filter(in_ticket=False).order_by("id"))
     for turn in turns:
-        if new_ticket:  # a new ticket: no status or SLA to move yet
-            Message.objects.create(
-                ticket=talk.ticket, sender=Message.Sender.CUSTOMER, public=True, body=turn.question
-            )
-        else:
-            do_customer_message_add(ticket=talk.ticket, body=turn.question)
+        Message.objects.create(
+            ticket=talk.ticket, sender=Message.Sender.CUSTOMER, public=True, body=turn.question
+        )
         if turn.answer:
             Message.objects.create(
                 ticket=talk.ticket,

@@ -28,12 +28,13 @@ from huitou.core.errors import DomainError
 from huitou.customers.models import Customer
 from huitou.customers.phones import phone_digits
 from huitou.customers.services import do_customer_update, find_customer_by_phone
+from huitou.sms.models import Purpose
+from huitou.sms.services import SmsError, send_sms
 from huitou.tickets.models import ContactStatus, Ticket
 from huitou.tickets.services import do_ticket_contact_verify
 
 from .bot import bot_user
 from .models import ContactCode
-from .sms import SmsError, send_sms
 
 LINK_SALT = "huitou.knowledge.verification.link"
 CODE_SALT = "huitou.knowledge.verification.code"
@@ -130,7 +131,13 @@ def do_contact_code_send(*, ticket, channel: str) -> ContactCode:
     ) % {"app": settings.APP_NAME, "code": code, "minutes": minutes, "number": ticket.number}
     if channel == ContactCode.Channel.SMS:
         try:
-            send_sms(to=destination, text=text)
+            send_sms(
+                to=destination,
+                text=text,
+                purpose=Purpose.VERIFICATION,
+                template="contact_code",
+                params={"code": code, "minutes": minutes, "number": ticket.number},
+            )
         except SmsError:
             raise DomainError(
                 _("短信暂时无法发送，请稍后再试或改用邮件。"), field="channel", code="not_sent"

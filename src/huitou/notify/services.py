@@ -5,7 +5,7 @@ reopened) fills the active template for it and queues one notification in the ti
 transaction (notify.progress in tickets.events), so it exists exactly when the change does:
 an e-mail joins core's outbox (sent once, keyed "notify:<event>:<ticket>:<n>"), a text
 message waits in its Notification row for the worker (notify.tasks), because the SMS
-backends (knowledge.sms) send synchronously and a gateway must not hold a ticket's
+backends (huitou.sms) send synchronously and a gateway must not hold a ticket's
 transaction open.
 
 Which channel: an e-mail ticket is answered by e-mail; a phone ticket by text message when
@@ -30,9 +30,10 @@ from django.utils.translation import gettext as _
 from huitou.core.audit import do_audit_record
 from huitou.core.outbox import backoff, do_outbox_add
 from huitou.customers.models import Customer
-from huitou.knowledge.sms import SmsError, send_sms
 from huitou.mail.models import InboundMail, Mailbox
 from huitou.mail.outgoing import TRANSPORT_PREFIX, sender
+from huitou.sms.models import Purpose
+from huitou.sms.services import SmsError, SmsLimited, send_sms
 from huitou.tickets.models import Channel, ContactStatus, Message, Ticket
 
 from .content import fill
@@ -272,9 +273,18 @@ def do_sms_deliver(*, now: datetime | None = None, limit: int = 200) -> int:
         if row is None:
             break
         try:
-            send_sms(to=row.recipient, text=row.body)
+            # The providers send the approved template notify_<event>; other gateways the text.
+            send_sms(
+                to=row.recipient,
+                text=row.body,
+                purpose=Purpose.NOTIFICATION,
+                template=f"notify_{row.event}",
+                params={"number": row.ticket.number},
+            )
         except SmsError as error:
-            final = row.attempts >= settings.HUITOU_OUTBOX_MAX_ATTEMPTS
+            # Over the number's daily limit: by tomorrow the news is stale, so no retry.
+            final = isinstance(error, SmsLimited)
+            final = final or row.attempts >= settings.HUITOU_OUTBOX_MAX_ATTEMPTS
             Notification.objects.filter(pk=row.pk).update(
                 status=Status.FAILED if final else Status.PENDING,
                 next_attempt_at=None if final else moment + backoff(row.attempts),

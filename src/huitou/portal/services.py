@@ -30,8 +30,9 @@ from huitou.core.errors import DomainError, check_text
 from huitou.core.outbox import do_outbox_add
 from huitou.customers.models import Customer
 from huitou.customers.phones import phone_digits
-from huitou.knowledge.sms import SmsError, send_sms
 from huitou.knowledge.triage import triage
+from huitou.sms.models import Purpose
+from huitou.sms.services import SmsError, send_sms
 from huitou.tickets.attachments import attachments_from_uploads
 from huitou.tickets.models import ContactStatus, Status, Ticket, TicketType
 from huitou.tickets.services import do_customer_message_add, do_ticket_create, do_ticket_update
@@ -143,7 +144,13 @@ def do_sign_in_request(*, contact: str, link_base: str) -> SignInCode | None:
     text = sign_in_message(code=code, link=f"{link_base}{row.pk}.{secret}/", minutes=minutes)
     if channel == SignInCode.Channel.SMS:
         try:
-            send_sms(to=destination, text=text)
+            send_sms(
+                to=destination,
+                text=text,
+                purpose=Purpose.SIGN_IN,
+                template="sign_in_code",
+                params={"code": code, "minutes": minutes},
+            )
         except SmsError:
             raise DomainError(
                 _("短信暂时无法发送，请稍后再试或改用邮件。"), field="contact", code="not_sent"

@@ -296,18 +296,18 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 @admin.register(Queue)
 class QueueAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "order", "active", "tier", "ticket_type", "department", "strategy",
+        "name", "order", "active", "tier", "ticket_type", "department", "channel", "strategy",
         "member_count",
     ]  # fmt: skip
-    list_filter = ["active", "strategy", "tier", "ticket_type", "department"]
+    list_filter = ["active", "strategy", "channel", "tier", "ticket_type", "department"]
     list_select_related = ["department"]
     search_fields = ["name", "members__username", "members__last_name", "members__first_name"]
     filter_horizontal = ["members"]
     readonly_fields = ["last_assigned"]
     ordering = ["order", "id"]
     fieldsets = [
-        (None, {"fields": ["name", "order", "active", "strategy"]}),
-        (_("适用条件（留空为不限）"), {"fields": ["tier", "ticket_type", "department"]}),
+        (None, {"fields": ["name", "order", "active", "strategy", "calendar"]}),
+        (_("适用条件（留空为不限）"), {"fields": ["tier", "ticket_type", "department", "channel"]}),
         (_("成员"), {"fields": ["members", "last_assigned"]}),
     ]
 

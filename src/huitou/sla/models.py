@@ -220,6 +220,8 @@ class Queue(models.Model):
     class Strategy(models.TextChoices):
         ROUND_ROBIN = "round_robin", _("轮流分配")
         LEAST_OPEN = "least_open", _("最少未结工单")
+        # Live chat queues: the customer waits in line until an agent accepts (接入).
+        PULL = "pull", _("坐席接入（排队）")
 
     name = models.CharField(_("名称"), max_length=64, unique=True)
     order = models.PositiveIntegerField(_("顺序"), default=100)
@@ -236,11 +238,22 @@ class Queue(models.Model):
         blank=True,
         related_name="+",
     )
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices, blank=True)
     strategy = models.CharField(
         _("分配方式"), max_length=16, choices=Strategy.choices, default=Strategy.ROUND_ROBIN
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("成员"), blank=True, related_name="queues"
+    )
+    # When a person answers live chats in this queue (blank: the calendar of the ticket's SLA
+    # policy); outside it the chat widget offers to leave a message.
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        verbose_name=_("服务时间"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     last_assigned = models.ForeignKey(
         settings.AUTH_USER_MODEL,

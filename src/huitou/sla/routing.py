@@ -18,11 +18,12 @@ from .models import AgentStatus, Queue
 
 
 def queue_fits(queue: Queue, ticket: Ticket) -> bool:
-    """Whether the ticket meets the queue's conditions (tier, type, department)."""
+    """Whether the ticket meets the queue's conditions (tier, type, department, channel)."""
     return (
         (not queue.tier or queue.tier == ticket.customer.tier)
         and (not queue.ticket_type or queue.ticket_type == ticket.type)
         and (not queue.department_id or queue.department_id == ticket.department_id)
+        and (not queue.channel or queue.channel == ticket.channel)
     )
 
 
@@ -62,6 +63,8 @@ def eligible_agents(queue: Queue, ticket: Ticket, *, exclude: set[int] = frozens
 
 
 def pick_agent(queue: Queue, ticket: Ticket, *, exclude: set[int] = frozenset()) -> User | None:
+    if queue.strategy == Queue.Strategy.PULL:  # its tickets wait until someone accepts
+        return None
     candidates = eligible_agents(queue, ticket, exclude=exclude)
     if not candidates:
         return None

@@ -82,6 +82,7 @@ TICKET_EVENTS = EventTable(
                 "queue and agent, last: queues may ask for the department a dispatch sets",
             ),
             Slot("notify.progress", IN_TRANSACTION, "tell the customer it was received"),
+            Slot("chat.live", ON_COMMIT, "staff screens: a new ticket in the inbox"),
         ),
         TicketChanged: (
             Slot("sla.requeue", IN_TRANSACTION, "another customer (tier): the queue it gives"),
@@ -92,6 +93,13 @@ TICKET_EVENTS = EventTable(
                 "open or drop the complaint record; refuses once its flow has begun",
             ),
             Slot("notify.progress", IN_TRANSACTION, "dispatched (promised date), reopened"),
+            Slot(
+                "chat.session",
+                IN_TRANSACTION,
+                "a live chat follows its ticket: assigned → served, unassigned → waiting, "
+                "resolved or closed → ended",
+            ),
+            Slot("chat.live", ON_COMMIT, "staff screens and the chat: who changed what"),
         ),
         MessageAdded: (
             Slot("sla.response_clock", IN_TRANSACTION, "first and next response times"),
@@ -101,7 +109,19 @@ TICKET_EVENTS = EventTable(
                 "a public reply on an e-mail ticket joins the outbox with the message, so it "
                 "is sent exactly when the message exists (the send itself is the worker's)",
             ),
+            Slot(
+                "wechat.send_reply",
+                IN_TRANSACTION,
+                "a person's public reply on a WeChat conversation is recorded with the message "
+                "(sent once, after commit, by the worker); a closed 48-hour window is recorded",
+            ),
             Slot("notify.progress", IN_TRANSACTION, "a public reply on a non-e-mail ticket"),
+            Slot("chat.session", IN_TRANSACTION, "the customer's last word (reply windows)"),
+            Slot(
+                "chat.live",
+                ON_COMMIT,
+                "the stored message to the customer's chat (public ones) and staff screens",
+            ),
         ),
         TicketClosed: (Slot("notify.progress", IN_TRANSACTION, "resolved: how to reopen"),),
     }

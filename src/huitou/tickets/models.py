@@ -13,6 +13,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("邮件")
     WEB = "web", _("网页")
     CHAT = "chat", _("在线聊天")
+    WECHAT = "wechat", _("微信")
     API = "api", _("API")
 
 

@@ -17,6 +17,7 @@ from .env import (
     env_list,
     env_rate,
     env_str,
+    env_time_range,
     env_time_zone,
     env_url,
     rate_pair,
@@ -41,8 +42,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "channels",  # WebSockets over ASGI: live chat and live staff screens (huitou.chat)
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "huitou.core",
+    "huitou.sms",
     "huitou.accounts",
     "huitou.customers",
     "huitou.tickets",
@@ -52,6 +55,8 @@ INSTALLED_APPS = [
     "huitou.mail",
     "huitou.notify",
     "huitou.portal",
+    "huitou.chat",
+    "huitou.wechat",
     "huitou.demo",  # `huitou demo`; above every other app, nothing imports it
     "axes",  # failed-login lockouts, audited in the admin (访问尝试 / 访问失败)
 ]
@@ -236,13 +241,30 @@ HUITOU_MAIL_FLOOD_WINDOW_SECONDS = env_int("HUITOU_MAIL_FLOOD_WINDOW_SECONDS", 3
 # Progress notifications (notify) by text message through SMS_BACKEND: off until a real
 # gateway is set up (a text costs money); e-mail notifications need no switch.
 HUITOU_NOTIFY_SMS = env_bool("HUITOU_NOTIFY_SMS", False)
-# Text messages (verification codes): console, locmem (tests) or the JSON-over-HTTP gateway
-# (huitou.knowledge.sms.HttpBackend, which posts to SMS_HTTP_URL with SMS_HTTP_API_KEY).
-SMS_BACKEND = env_str("SMS_BACKEND", "huitou.knowledge.sms.ConsoleBackend")
+# Text messages (huitou.sms): console, locmem (tests), the JSON-over-HTTP gateway
+# (HttpBackend, which posts to SMS_HTTP_URL with SMS_HTTP_API_KEY), or Aliyun / Tencent
+# Cloud SMS through their SDKs (AliyunBackend, TencentBackend: approved templates only).
+SMS_BACKEND = env_str("SMS_BACKEND", "huitou.sms.backends.ConsoleBackend")
 SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
 SMS_HTTP_API_KEY = env_str("SMS_HTTP_API_KEY", "")
 SMS_HTTP_TIMEOUT = env_float("SMS_HTTP_TIMEOUT", 10.0)
 SMS_SENDER = env_str("SMS_SENDER", "")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")  # the providers' approved sign (签名)
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com")
+SMS_ALIYUN_PROTOCOL = env_choice("SMS_ALIYUN_PROTOCOL", "HTTPS", ("HTTPS", "HTTP"))
+SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_ENDPOINT = env_str("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com")
+SMS_TENCENT_SCHEME = env_choice("SMS_TENCENT_SCHEME", "HTTPS", ("HTTPS", "HTTP"))
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_SDK_APP_ID = env_str("SMS_TENCENT_SDK_APP_ID", "")
+# At most this many texts to one number per local day; no marketing texts in the quiet hours
+# (they wait for the end); delivery receipts are accepted with ?token=<this> (unset: off).
+HUITOU_SMS_DAILY_LIMIT = env_int("HUITOU_SMS_DAILY_LIMIT", 10, minimum=1)
+HUITOU_SMS_QUIET_HOURS = env_time_range("HUITOU_SMS_QUIET_HOURS", "21:00-08:00")
+HUITOU_SMS_RECEIPT_TOKEN = env_str("HUITOU_SMS_RECEIPT_TOKEN", "")
 # A portal ticket's contact is proven by a 6-digit code: valid this long, this many tries;
 # one destination gets at most CONTACT_CODE_DESTINATION_RATE codes ("N/s|m|h|d").
 CONTACT_CODE_TTL_SECONDS = env_int("CONTACT_CODE_TTL_SECONDS", 600, minimum=1)
@@ -250,6 +272,27 @@ CONTACT_CODE_MAX_ATTEMPTS = env_int("CONTACT_CODE_MAX_ATTEMPTS", 5, minimum=1)
 CONTACT_CODE_DESTINATION_RATE = env_rate("CONTACT_CODE_DESTINATION_RATE", "3/h")
 # Links in e-mails point here.
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
+
+# WeChat (huitou.wechat). 公众号: app id and secret (the API), the server Token and, for safe
+# mode, the EncodingAESKey (empty: plaintext mode only). 微信客服 through 企业微信: the corp id,
+# the kf secret and the callback's Token and EncodingAESKey. An unset account's endpoint is 404.
+WECHAT_OA_APP_ID = env_str("WECHAT_OA_APP_ID", "")
+WECHAT_OA_APP_SECRET = env_str("WECHAT_OA_APP_SECRET", "")
+WECHAT_OA_TOKEN = env_str("WECHAT_OA_TOKEN", "")
+WECHAT_OA_ENCODING_AES_KEY = env_str("WECHAT_OA_ENCODING_AES_KEY", "")
+WECHAT_API_BASE = env_url("WECHAT_API_BASE", "https://api.weixin.qq.com")
+# WeChat waits 5 s for a passive reply: a bot answer not ready by then goes out later through
+# the customer-service message API.
+WECHAT_PASSIVE_REPLY_SECONDS = env_float("WECHAT_PASSIVE_REPLY_SECONDS", 4.0)
+WECHAT_OA_WELCOME = env_str(
+    "WECHAT_OA_WELCOME",
+    "您好，欢迎关注！请直接输入您的问题，智能客服为您解答；输入“转人工”联系人工客服。",
+)
+WECOM_CORP_ID = env_str("WECOM_CORP_ID", "")
+WECOM_KF_SECRET = env_str("WECOM_KF_SECRET", "")
+WECOM_KF_TOKEN = env_str("WECOM_KF_TOKEN", "")
+WECOM_KF_ENCODING_AES_KEY = env_str("WECOM_KF_ENCODING_AES_KEY", "")
+WECOM_API_BASE = env_url("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
 
 # Personal information retention (PIPL): the personal data of a customer with no ticket,
 # purchase or follow-up for this many years is anonymised by the nightly job
@@ -282,6 +325,24 @@ else:
         "immediate": False,
         "consumer": HUEY_CONSUMER,
     }
+
+# Live chat and live staff screens (huitou.chat): WebSockets share one channel layer. Without
+# REDIS_URL it is this process's memory (one `huitou serve`); with it, any number of ASGI
+# processes on any number of machines deliver to each other through Redis.
+ASGI_APPLICATION = "huitou.config.asgi.application"
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "huitou:live:"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# How long a customer's chat link (the WebSocket token a hand-off returns) stays valid.
+HUITOU_CHAT_TOKEN_MAX_AGE = env_int("HUITOU_CHAT_TOKEN_MAX_AGE", 7 * 24 * 3600)
+# Estimated wait before any chat has been handled in a queue (seconds per customer ahead).
+HUITOU_CHAT_DEFAULT_HANDLING_SECONDS = env_int("HUITOU_CHAT_DEFAULT_HANDLING_SECONDS", 300)
 
 # The cache holds rate-limit counters and proof-of-work receipts. Without REDIS_URL it is
 # this process's memory, right for `huitou serve` (one process); a deployment that runs

@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
 RATE = re.compile(r"[1-9]\d*/\d*[smhd]")  # 5/m, 300/h, 20/10m (django-ratelimit's form)
+CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d"
+TIME_RANGE = re.compile(rf"{CLOCK}-{CLOCK}")  # 21:00-08:00 (may run past midnight)
 
 
 class BadSetting(ImproperlyConfigured, ValueError):
@@ -113,6 +115,15 @@ def env_rate(name: str, default: str) -> str:
     value = _raw(name) or default
     if not RATE.fullmatch(value):
         raise BadSetting(name, value, "a rate like 5/m, 300/h or 20/10m")
+    return value
+
+
+def env_time_range(name: str, default: str) -> str:
+    """Local clock times "HH:MM-HH:MM"; a range whose end is before its start runs past
+    midnight."""
+    value = _raw(name) or default
+    if not TIME_RANGE.fullmatch(value):
+        raise BadSetting(name, value, "a time range like 21:00-08:00")
     return value
 
 

@@ -11,7 +11,7 @@ DEBUG = False
 SECRET_KEY = "test-only-secret-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-SMS_BACKEND = "huitou.knowledge.sms.LocmemBackend"
+SMS_BACKEND = "huitou.sms.backends.LocmemBackend"
 HUEY = {**HUEY, "immediate": True}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -16,7 +16,6 @@ from huitou.accounts.tests.factories import UserFactory
 from huitou.core.errors import DomainError
 from huitou.core.models import AuditEntry
 from huitou.customers.tests.factories import CustomerFactory
-from huitou.knowledge import sms
 from huitou.knowledge.models import ContactCode
 from huitou.knowledge.portal import do_portal_ticket_create
 from huitou.knowledge.verification import (
@@ -27,6 +26,8 @@ from huitou.knowledge.verification import (
 )
 from huitou.sla.clock import policy_for_ticket
 from huitou.sla.models import Queue
+from huitou.sms import backends as sms
+from huitou.sms.services import send_sms
 from huitou.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -231,7 +232,7 @@ def gateway(settings):
     server = HTTPServer(("127.0.0.1", 0), Gateway)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    settings.SMS_BACKEND = "huitou.knowledge.sms.HttpBackend"
+    settings.SMS_BACKEND = "huitou.sms.backends.HttpBackend"
     settings.SMS_HTTP_URL = f"http://127.0.0.1:{server.server_port}/v1/sms"
     settings.SMS_HTTP_API_KEY = "test-key"
     settings.SMS_SENDER = "回头"
@@ -242,7 +243,7 @@ def gateway(settings):
 
 
 def test_the_http_backend_posts_json_with_the_api_key(gateway):
-    sms.send_sms(to=VIP_PHONE, text="您的验证码是 123456")
+    send_sms(to=VIP_PHONE, text="您的验证码是 123456")
     (request,) = gateway.received
     assert request["path"] == "/v1/sms" and request["auth"] == "Bearer test-key"
     assert request["type"].startswith("application/json")
@@ -252,7 +253,7 @@ def test_the_http_backend_posts_json_with_the_api_key(gateway):
 def test_a_gateway_error_is_an_sms_error_and_keeps_no_code(gateway, vip):
     gateway.status = 503
     with pytest.raises(sms.SmsError):
-        sms.send_sms(to=VIP_PHONE, text="x")
+        send_sms(to=VIP_PHONE, text="x")
     ticket = stranger_ticket(phone=VIP_PHONE)
     with pytest.raises(DomainError) as refused:
         do_contact_code_send(ticket=ticket, channel="sms")
@@ -261,10 +262,10 @@ def test_a_gateway_error_is_an_sms_error_and_keeps_no_code(gateway, vip):
 
 
 def test_an_unreachable_gateway_is_an_sms_error(settings):
-    settings.SMS_BACKEND = "huitou.knowledge.sms.HttpBackend"
+    settings.SMS_BACKEND = "huitou.sms.backends.HttpBackend"
     settings.SMS_HTTP_URL = ""
     with pytest.raises(sms.SmsError):
-        sms.send_sms(to=VIP_PHONE, text="x")
+        send_sms(to=VIP_PHONE, text="x")
 
 
 # --- the portal pages --------------------------------------------------------------------

@@ -137,7 +137,9 @@ def test_a_conversation_hands_off_once(kb):
     first = ask(client, "转人工").json()
     talk = BotConversation.objects.get(token=first["conversation"])
     again = ask(client, "人工客服", first["conversation"]).json()
-    assert again["handoff"] is True and talk.ticket.number in again["answer"]
+    # A person has the conversation now: no bot answer, the words went to the ticket.
+    assert again["handoff"] is True and again["answer"] is None
+    assert again["ticket_number"] == talk.ticket.number
     ask(client, "转人工", first["conversation"])
     assert Ticket.objects.count() == 1 and Customer.objects.count() == 1
     customer_says = list(

@@ -12,7 +12,6 @@ from huitou.core.errors import DomainError
 from huitou.core.models import OutboxMessage
 from huitou.customers.holders import holders
 from huitou.customers.tests.factories import CustomerFactory
-from huitou.knowledge import sms
 from huitou.mail.services import do_mail_ingest
 from huitou.mail.tests.factories import make_mail, make_mailbox
 from huitou.notify.admin import NotificationTemplateForm
@@ -23,6 +22,7 @@ from huitou.notify.services import (
     do_sms_deliver,
     unsubscribe_token,
 )
+from huitou.sms import backends as sms
 from huitou.tickets.services import (
     do_customer_message_add,
     do_message_add,

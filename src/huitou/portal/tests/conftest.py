@@ -4,7 +4,7 @@ import pytest
 
 from huitou.core.models import OutboxMessage
 from huitou.customers.tests.factories import CustomerFactory
-from huitou.knowledge import sms
+from huitou.sms import backends as sms
 
 EMAIL = "wang@example.com"
 

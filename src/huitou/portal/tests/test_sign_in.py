@@ -11,9 +11,9 @@ from django.utils import timezone
 from huitou.core.models import OutboxMessage
 from huitou.customers.retention import do_customer_erase_on_request, personal_data_export
 from huitou.customers.tests.factories import CustomerFactory
-from huitou.knowledge import sms
 from huitou.portal.models import SignInCode
 from huitou.portal.selectors import SESSION_KEY
+from huitou.sms import backends as sms
 
 from .conftest import EMAIL, last_code, last_link, sign_in
 

@@ -8,9 +8,9 @@ import pytest
 from huitou.accounts.tests.factories import UserFactory
 from huitou.core.errors import ConflictError
 from huitou.customers.tests.factories import CustomerFactory
-from huitou.knowledge import sms
 from huitou.knowledge.portal import do_portal_ticket_create
 from huitou.knowledge.verification import do_contact_code_check, do_contact_code_send
+from huitou.sms import backends as sms
 from huitou.tickets.services import do_ticket_contact_verify
 from huitou.tickets.tests.factories import TicketFactory
 

@@ -1,12 +1,16 @@
-"""`huitou serve`: the web server and the background worker together, for one machine."""
+"""`huitou serve`: the web server and the background worker together, for one machine.
+
+The web server is uvicorn running the ASGI application (config.asgi): pages, the API and
+the WebSockets of live chat from one process, with the channel layer of the settings
+(memory without REDIS_URL)."""
 
 import signal
 import subprocess
 import sys
 
+import uvicorn
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 def graceful_signal() -> signal.Signals:
@@ -34,6 +38,16 @@ def stop_worker(worker: subprocess.Popen | None, *, timeout: float | None = None
     return worker.returncode
 
 
+def parse_addr(addr: str) -> tuple[str, int]:
+    """ "HOST:PORT" (or just PORT) as given to --addr; a CommandError names what is wrong."""
+    host, sep, port = addr.rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", addr
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise CommandError(f"--addr: {addr!r} is not HOST:PORT (port 1-65535)")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
 class Command(BaseCommand):
     help = "启动 Web 服务和后台任务进程（开发与单机部署）"
 
@@ -42,6 +56,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="do not start the worker")
 
     def handle(self, *args, addr: str, no_worker: bool, **options):
+        host, port = parse_addr(addr)
         worker = None
         if not no_worker:
             # A separate process, as in production: the huey consumer with its own scheduler.
@@ -57,7 +72,19 @@ class Command(BaseCommand):
             sys.exit(0)
 
         signal.signal(signal.SIGTERM, on_term)
+        self.stdout.write(f"serving http://{host}:{port}/ (HTTP and WebSockets)")
+        # The ASGI app is imported here, once settings are configured.
+        from huitou.config.asgi import application
+
+        config = uvicorn.Config(
+            application,
+            host=host,
+            port=port,
+            lifespan="off",
+            log_level="info",
+            ws="websockets-sansio",
+        )
         try:
-            call_command("runserver", addr, use_reloader=False)
+            uvicorn.Server(config).run()
         finally:
             stop_worker(worker)
