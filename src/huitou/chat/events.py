@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
-from huitou.core.events import EventTable
+from huitou.core.events import EventTable, Phase, Slot
+from huitou.tickets.models import Message
 
 from .models import ChatSession
 
@@ -17,5 +18,25 @@ class ChatEnded:
     actor: Any
 
 
-# Subscribers arrive with the apps that need them (the satisfaction survey's invite).
-CHAT_EVENTS = EventTable({ChatEnded: ()})
+@dataclass(frozen=True)
+class ChatNotice:
+    """The system told the customer something in the chat (an agent took it, a transfer,
+    the end, out of hours): channels that are not a WebSocket pass it on."""
+
+    session: ChatSession
+    message: Message
+
+
+# ChatEnded's subscriber arrives with the satisfaction survey's invite.
+CHAT_EVENTS = EventTable(
+    {
+        ChatEnded: (),
+        ChatNotice: (
+            Slot(
+                "wechat.send_notice",
+                Phase.IN_TRANSACTION,
+                "queued with the notice, so a WeChat customer hears it exactly once",
+            ),
+        ),
+    }
+)

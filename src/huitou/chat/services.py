@@ -28,7 +28,7 @@ from huitou.tickets.services import (
 )
 
 from . import live
-from .events import CHAT_EVENTS, ChatEnded
+from .events import CHAT_EVENTS, ChatEnded, ChatNotice
 from .models import TICKET_CHANNEL, ChannelIdentity, ChannelMessage, ChatSeat, ChatSession, Via
 from .selectors import availability, chat_seat, queue_frames, state_frame
 
@@ -56,6 +56,9 @@ def system_notice(*, ticket: Ticket, body: str) -> Message:
     message = Message.objects.create(
         ticket=ticket, sender=Message.Sender.SYSTEM, public=True, body=body
     )
+    session = ChatSession.objects.filter(ticket=ticket).first()
+    if session is not None:
+        CHAT_EVENTS.emit(ChatNotice(session=session, message=message))
     transaction.on_commit(partial(broadcast_message, message.pk))
     return message
 

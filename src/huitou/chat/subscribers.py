@@ -88,11 +88,15 @@ def session_hears_message(event: MessageAdded) -> None:
     session = _session(ticket)
     if session is None or session.state != ChatSession.State.WAITING:
         return
-    # Whoever answers a waiting chat has taken it (they may hold the ticket).
+    # Whoever answers a waiting chat has taken it (they may hold the ticket). Their answer
+    # is the greeting: the chat is theirs before the ticket says so, so no notice follows.
     try:
         check_may_hold(assignee=event.actor, department_id=ticket.department_id)
     except (DomainError, PermissionDenied):
         return
+    session.state, session.agent = ChatSession.State.ACTIVE, event.actor
+    session.accepted_at = timezone.now()
+    session.save(update_fields=["state", "agent", "accepted_at"])
     do_ticket_change(ticket=ticket, actor=event.actor, changes={"assignee": event.actor})
 
 

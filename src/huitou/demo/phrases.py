@@ -473,7 +473,7 @@ TIER_SHARES = {"A": 10, "B": 20, "C": 30, "D": 40}
 STAGE_SHARES = {"potential": 12, "target": 10, "current": 63, "lost": 15}
 ORGANIZATION_CHANCE = {"A": 0.5, "B": 0.2, "C": 0.06, "D": 0.02}
 TYPE_SHARES = dict(consultation=30, technical=25, order=18, complaint=14, suggestion=6, praise=7)
-CHANNEL_SHARES = dict(phone=40, chat=22, web=18, email=12, api=8)
+CHANNEL_SHARES = dict(phone=36, chat=16, wechat=10, web=18, email=12, api=8)
 # By how many days ago a ticket came in (up to and including), weights of
 # new/open/pending/resolved/closed: recent tickets are still being worked on.
 STATUS_WEIGHTS_BY_AGE = [

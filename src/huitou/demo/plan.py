@@ -343,11 +343,11 @@ def _plan_ticket(rng, index, customer: CustomerPlan, type_, channel, day, status
         priority = Priority.HIGH  # important customers are served first
     creator = "admin" if channel == Channel.API else rng.choice(AGENTS)
     assignee = None
-    if channel in (Channel.PHONE, Channel.CHAT) and rng.random() < 0.6:
+    if channel in (Channel.PHONE, Channel.CHAT, Channel.WECHAT) and rng.random() < 0.6:
         assignee = creator  # whoever took the call keeps the ticket
     if department and rng.random() >= ph.DISPATCH_CHANCE[type_]:
         department = None
-    staffed = channel in (Channel.PHONE, Channel.CHAT)
+    staffed = channel in (Channel.PHONE, Channel.CHAT, Channel.WECHAT)
     hours = STAFFED_HOUR_WEIGHTS if staffed else ph.HOUR_WEIGHTS
     if day == 0:
         moment = rng.random()
@@ -398,7 +398,7 @@ class _Flow:
                 self.add("update", "supervisor", 3, 60, assignee=rng.choice(AGENTS))
             return tuple(self.steps)
         self.take()
-        quick = self.channel in (Channel.PHONE, Channel.CHAT)
+        quick = self.channel in (Channel.PHONE, Channel.CHAT, Channel.WECHAT)
         finished = status in (Status.RESOLVED, Status.CLOSED)
         # Praise, suggestions and simple questions on the line get their answer at once.
         direct = finished and (

@@ -3,6 +3,9 @@ callback sample) and a stand-in for WeChat's APIs on loopback."""
 
 import pytest
 
+from huitou.accounts.tests.factories import UserFactory
+from huitou.sla.models import BusinessCalendar, Queue
+
 from .standin import Standin
 
 OA_APP_ID = "wxb11529c136998cb6"
@@ -12,6 +15,21 @@ CORP_ID = "wx5823bf96d3bd56c7"
 KF_TOKEN = "QDG6eK"
 KF_AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 OPEN_KFID = "wkAJ2GCAAASSm4_FhToWMFea0xAFfd3Q"
+
+
+@pytest.fixture(autouse=True)
+def wechat_desk(db):
+    """A WeChat queue open round the clock with an agent on duty: conversations wait for a
+    person whatever time the tests run (no out-of-hours notice)."""
+    hours = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    calendar = BusinessCalendar.objects.create(
+        name="微信全天", timezone="Asia/Shanghai", hours=hours
+    )
+    queue = Queue.objects.create(
+        name="微信客服", channel="wechat", strategy=Queue.Strategy.PULL, calendar=calendar, order=1
+    )
+    queue.members.add(UserFactory(username="wechat_agent", role="agent"))
+    return queue
 
 
 @pytest.fixture

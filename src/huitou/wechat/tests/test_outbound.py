@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from huitou.accounts.tests.factories import desk_user
 from huitou.chat.models import ChatSession
-from huitou.chat.services import do_channel_inbound
+from huitou.chat.services import do_channel_inbound, do_chat_accept
 from huitou.tickets.models import Ticket
 from huitou.tickets.services import do_message_add
 from huitou.tickets.tests.factories import TicketFactory
@@ -209,3 +209,16 @@ def test_a_message_that_keeps_failing_is_given_up(wechat):
     assert do_outbound_deliver(outbound_id=row.pk, ignore_schedule=True) == "failed"
     row.refresh_from_db()
     assert (row.status, row.reason, row.attempts) == ("failed", "gave_up", MAX_ATTEMPTS)
+
+
+def test_the_chats_own_notices_reach_the_wechat_customer(
+    wechat, wechat_desk, django_capture_on_commit_callbacks
+):
+    ticket = wechat_conversation()
+    session = ChatSession.objects.get(ticket=ticket)
+    agent = wechat_desk.members.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        do_chat_accept(actor=agent, session_id=session.pk)
+    [call] = wechat.calls_to(CUSTOM_SEND)
+    assert call.body["touser"] == "oCustomer1"
+    assert "为您服务" in call.body["text"]["content"]
