@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+import uvicorn
 from django.conf import settings
+from django.test.utils import modify_settings
 from playwright.sync_api import expect, sync_playwright
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse
@@ -89,33 +91,53 @@ def browser():
         playwright.stop()
 
 
-@pytest.fixture
-def asgi_server(transactional_db):
+class AsgiServer:
     """The ASGI application (pages and WebSockets) on a loopback port, in this process, as
     `huitou serve` runs it: uvicorn, the in-memory channel layer, the test database."""
-    import uvicorn  # only the live-chat tests need it
 
-    from huitou.config.asgi import application
+    def __init__(self):
+        from huitou.config.asgi import application
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        application, lifespan="off", log_level="warning", ws="websockets-sansio"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.url = f"http://localhost:{self.listener.getsockname()[1]}"
+        config = uvicorn.Config(
+            application, lifespan="off", log_level="warning", ws="websockets-sansio"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.listener]}, daemon=True
+        )
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.server.started, "uvicorn did not start"
+        # pytest-django's live-server helper turns this on for each test that uses it.
+        self._live_server_modified_settings = modify_settings(ALLOWED_HOSTS={"append": "localhost"})
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.listener.close()
+
+
+@pytest.fixture(scope="session")
+def _asgi_server():
+    server = AsgiServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_server(_asgi_server, transactional_db):
+    """pytest-django's live server, but ASGI: the staff pages' WebSockets need it."""
+    return _asgi_server
+
+
+@pytest.fixture
+def asgi_server(live_server) -> str:
+    return live_server.url
 
 
 @pytest.fixture

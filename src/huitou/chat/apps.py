@@ -8,6 +8,8 @@ class ChatConfig(AppConfig):
     verbose_name = _("在线客服")
 
     def ready(self) -> None:
-        from . import subscribers  # wiring: the live part follows the ticket events
+        # Wiring, once the app registry is ready: the live part follows the ticket events.
+        from . import personal_data, subscribers
 
         subscribers.register()
+        personal_data.register()

@@ -121,8 +121,9 @@ def live_ticket_changed(event: TicketChanged) -> None:
 
 
 def live_message_added(event: MessageAdded) -> None:
+    # To the ticket's watchers and its customer only: the inbox hears of the status move a
+    # message makes (TicketChanged), not of every line of every chat.
     broadcast_message(event.message.pk)
-    _send_staff(_staff_frame(event.ticket, "message"))
 
 
 def live_notifications(event: NotificationsCreated) -> None:

@@ -15,7 +15,7 @@ from django.db import models
 
 from .models import Customer
 
-HOLDER_ORDER = ("tickets", "complaints", "notifications", "portal_sign_in")
+HOLDER_ORDER = ("tickets", "complaints", "notifications", "portal_sign_in", "chat_channels")
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,12 @@ loop with the API client (sync calls run on the test's thread, as under an ASGI 
 a transactional database because the consumers read committed rows."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.test import Client
 
 from huitou.accounts.tests.factories import UserFactory
@@ -28,8 +30,18 @@ def many_visitors(settings):
 
 
 def run(scenario):
-    """Run an async test body (pytest-asyncio is not needed for this)."""
-    return async_to_sync(scenario)()
+    """Run an async test body in a thread of its own, whose sync calls (the API client, the
+    consumers' database work) stay on that thread: the test's thread may hold another event
+    loop (the browser tests'). The database is transactional, so that thread sees it all."""
+
+    def in_thread():
+        try:
+            return async_to_sync(scenario)()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(in_thread).result()
 
 
 @pytest.fixture

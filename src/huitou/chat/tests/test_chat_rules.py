@@ -10,9 +10,10 @@ from django.test import Client
 
 from huitou.accounts.tests.factories import UserFactory
 from huitou.chat.events import CHAT_EVENTS, ChatEnded
-from huitou.chat.models import ChatSeat, ChatSession
+from huitou.chat.models import ChannelIdentity, ChatSeat, ChatSession
 from huitou.chat.services import do_channel_inbound
 from huitou.chat.tests.conftest import hand_off_sync
+from huitou.customers.retention import do_customer_erase_on_request, personal_data_export
 from huitou.sla.models import AgentStatus, BusinessCalendar, Queue
 from huitou.tickets.models import Message
 
@@ -121,8 +122,14 @@ def test_ending_resolves_the_ticket_and_tells_the_satisfaction_hook_once(
     chat_queue, agent, agent_client, monkeypatch, django_capture_on_commit_callbacks
 ):
     ended = []
-    monkeypatch.setitem(CHAT_EVENTS.slots, ChatEnded, ())
-    monkeypatch.setattr(CHAT_EVENTS, "emit", lambda event: ended.append(event))
+    emit = CHAT_EVENTS.emit
+
+    def heard(event):
+        if isinstance(event, ChatEnded):
+            ended.append(event)
+        return emit(event)
+
+    monkeypatch.setattr(CHAT_EVENTS, "emit", heard)
     hand_off_sync(Client())
     chat = ChatSession.objects.get()
     post(agent_client, f"/api/v1/chat/sessions/{chat.pk}/accept")
@@ -186,3 +193,17 @@ def test_a_wechat_message_is_asked_of_the_bot_until_a_person_has_it(chat_queue, 
     )
     bodies = list(chat.ticket.messages.filter(sender="customer").values_list("body", flat=True))
     assert bodies == ["转人工", "我的订单呢"]
+
+
+def test_a_wechat_customers_openid_is_exported_and_erased_on_request(chat_queue, agent):
+    result = do_channel_inbound(
+        via="wechat", account="wx1", external_id="openid-9", body="转人工", display_name="小李"
+    )
+    customer = ChatSession.objects.get(pk=result.session_id).ticket.customer
+    exported = json.loads(personal_data_export(actor=None, customer=customer, channel="cli"))
+    assert [row["external_id"] for row in exported["chat_channels"]] == ["openid-9"]
+    do_customer_erase_on_request(
+        actor=None, customer=customer, reason="客户要求删除", channel="cli"
+    )
+    assert not ChannelIdentity.objects.filter(external_id="openid-9").exists()
+    assert ChatSession.objects.get(pk=result.session_id).external_id == ""

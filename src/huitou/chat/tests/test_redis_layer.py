@@ -27,7 +27,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from huitou.accounts.services import do_token_create
 from huitou.chat.models import ChatSession
-from huitou.chat.tests.conftest import GUEST
+from huitou.chat.tests.conftest import GUEST, run
 from huitou.core.tests.smtp_worker import database_url, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -209,7 +209,7 @@ def test_an_agent_on_process_b_reaches_the_customer_on_process_a(servers, agent)
             )
             assert (said["body"], said["author"]) == (reply, "张客服")
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_customer_on_process_a_reaches_the_staff_socket_on_process_b(servers, agent):
@@ -237,4 +237,4 @@ def test_a_customer_on_process_a_reaches_the_staff_socket_on_process_b(servers, 
             )
             assert (got["body"], got["ticket"]) == (words, chat.ticket_id)
 
-    asyncio.run(scenario())
+    run(scenario)

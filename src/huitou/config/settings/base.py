@@ -334,11 +334,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "huitou:live:"},
+            # A busy desk's staff connection may be a few hundred frames behind for a moment;
+            # beyond this a frame is dropped (the page catches up on its next reload).
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "huitou:live:", "capacity": 1000},
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+    }
 # How long a customer's chat link (the WebSocket token a hand-off returns) stays valid.
 HUITOU_CHAT_TOKEN_MAX_AGE = env_int("HUITOU_CHAT_TOKEN_MAX_AGE", 7 * 24 * 3600)
 # Estimated wait before any chat has been handled in a queue (seconds per customer ahead).
