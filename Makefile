@@ -88,7 +88,7 @@ format: $(STAMP)
 
 bench: install
 	$(BIN)/python -m bench && $(BIN)/python -m bench.archive && $(BIN)/python -m bench.sla && $(BIN)/python -m bench.kb \
-		&& $(BIN)/python -m bench.mail && $(BIN)/python -m bench.mail_ingest
+		&& $(BIN)/python -m bench.mail && $(BIN)/python -m bench.mail_ingest && $(BIN)/python -m bench.chat_load
 
 lock:
 	uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11 --no-header

@@ -54,7 +54,7 @@ def test_a_customer_and_an_agent_chat_live_from_queue_to_end(browser, asgi_serve
         chat.get_by_label("您的称呼").fill("李先生")
         chat.get_by_label("联系电话").fill("13700137000")
         chat.get_by_role("button", name="提交并转人工").click()
-        expect(chat.locator("#chat-status")).to_contain_text("前面还有 1 位")
+        expect(chat.locator("#chat-status")).to_contain_text("您排在第 1 位")
         customer.screenshot(path=artifacts_dir / "live-chat-queue-phone.png")
 
         console = agent_ctx.new_page()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,19 +110,40 @@ def queue_frames(queue_id: int | None) -> list[tuple[int, dict]]:
     if not line:
         return []
     queue = Queue.objects.filter(pk=queue_id).first() if queue_id else None
-    agents = max(1, on_duty_agents(queue).count())
+    agents = list(on_duty_agents(queue).values_list("pk", flat=True))
     handling = handling_seconds(queue_id)
+    free = free_seats(agents)
     return [
         (
             session.pk,
             {
                 "type": "queue",
                 "position": position,
-                "wait_seconds": int(math.ceil(position / agents) * handling),
+                # Free seats take the first in line at once; the rest wait for chats to end.
+                "wait_seconds": int(
+                    math.ceil(max(0, position - free) / max(1, len(agents))) * handling
+                ),
             },
         )
         for position, session in enumerate(line, start=1)
     ]
+
+
+def free_seats(agent_ids: list[int]) -> int:
+    """How many more chats the agents on duty can take now (their capacity less their chats)."""
+    if not agent_ids:
+        return 0
+    limits = dict(
+        ChatSeat.objects.filter(user_id__in=agent_ids).values_list("user_id", "max_chats")
+    )
+    held = dict(
+        ChatSession.objects.filter(state=ChatSession.State.ACTIVE, agent_id__in=agent_ids)
+        .values("agent_id")
+        .annotate(n=Count("id"))
+        .values_list("agent_id", "n")
+    )
+    default = ChatSeat._meta.get_field("max_chats").default
+    return sum(max(0, limits.get(pk, default) - held.get(pk, 0)) for pk in agent_ids)
 
 
 def queue_frame(session: ChatSession) -> dict | None:

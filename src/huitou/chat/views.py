@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from huitou.accounts.models import User
+from huitou.accounts.roles import Role
 from huitou.accounts.selectors import assignable_agents
 from huitou.core.errors import DomainError
 from huitou.core.permissions import check_permission
@@ -22,6 +24,12 @@ from huitou.tickets.services import do_message_add
 from .live import message_author, message_sender
 from .selectors import access_session, console_sessions, reply_window_closes, reply_window_open
 from .services import do_chat_accept, do_chat_end, do_chat_seat_set, do_chat_transfer
+
+
+def _chat_agents():
+    """Who a chat may be handed to: the desk (agents, supervisors), not departments' handlers."""
+    desk = User.objects.filter(groups__name__in=(Role.AGENT, Role.SUPERVISOR)).values("pk")
+    return assignable_agents().filter(pk__in=desk)
 
 
 def _check_console(user) -> None:
@@ -45,7 +53,7 @@ def _conversation_context(request, session_id: int) -> dict:
         "phrase_groups": standard_phrases_for(ticket),
         "window_open": reply_window_open(session),
         "window_closes": reply_window_closes(session),
-        "agents": assignable_agents(),
+        "agents": _chat_agents(),
         "transfer_queues": Queue.objects.filter(active=True).order_by("order", "id"),
         "holding": session.agent_id == request.user.pk,
         "draft": request.session.pop(f"chat-draft-{session.pk}", None),
@@ -146,7 +154,7 @@ def send_view(request, session_id: int):
 def transfer_view(request, session_id: int):
     _check_console(request.user)
     session = access_session(user=request.user, session_id=session_id)
-    agents = {str(a.pk): a for a in assignable_agents()}
+    agents = {str(a.pk): a for a in _chat_agents()}
     queues = {str(q.pk): q for q in Queue.objects.filter(active=True)}
     assignee = agents.get(request.POST.get("assignee", ""))
     queue = queues.get(request.POST.get("queue", ""))

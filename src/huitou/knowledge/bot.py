@@ -32,7 +32,17 @@ from .models import BotConversation, BotTurn, FaqEntry
 from .text import normalise
 from .triage import triage
 
-HUMAN_REQUESTS = ("转人工", "人工客服", "人工服务", "找人工", "真人", "人工")
+# The English words are for the English help centre, whose greeting names them.
+HUMAN_REQUESTS = (
+    "转人工",
+    "人工客服",
+    "人工服务",
+    "找人工",
+    "真人",
+    "人工",
+    "human",
+    "real person",
+)
 BOT_USERNAME = "huitou-bot"
 
 

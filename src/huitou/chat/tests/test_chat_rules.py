@@ -64,11 +64,23 @@ def test_a_routed_queue_gives_the_chat_to_an_agent_at_once(chat_queue, agent):
     assert ChatSession.objects.get().agent == agent
 
 
-def test_the_queue_position_counts_who_came_first(chat_queue, agent):
+def test_the_queue_position_counts_who_came_first_and_the_wait_the_free_seats(
+    chat_queue, agent, agent_client
+):
+    ChatSeat.objects.create(user=agent, max_chats=2)
     first = hand_off_sync(Client())
     second = hand_off_sync(Client())
-    assert (first["live"]["position"], second["live"]["position"]) == (1, 2)
-    assert second["live"]["wait_seconds"] >= first["live"]["wait_seconds"]
+    third = hand_off_sync(Client())
+    positions = [body["live"]["position"] for body in (first, second, third)]
+    assert positions == [1, 2, 3]
+    # Two free seats take the first two at once; the third waits for a chat to end.
+    waits = [body["live"]["wait_seconds"] for body in (first, second, third)]
+    assert waits[:2] == [0, 0] and waits[2] == 300  # HUITOU_CHAT_DEFAULT_HANDLING_SECONDS
+    oldest = ChatSession.objects.order_by("id").first()
+    post(agent_client, f"/api/v1/chat/sessions/{oldest.pk}/accept")
+    fourth = hand_off_sync(Client())
+    # One seat left: two ahead of it, each a handling time.
+    assert fourth["live"]["position"] == 3 and fourth["live"]["wait_seconds"] == 600
 
 
 def test_accepting_takes_the_chat_within_the_agents_capacity(chat_queue, agent, agent_client):

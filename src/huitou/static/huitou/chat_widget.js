@@ -41,14 +41,21 @@
   function showStatus(frame) {
     const minutes = Math.max(1, Math.round((frame.wait_seconds || 0) / 60));
     let line = "";
-    if (frame.type === "queue" || frame.state === "waiting") line = fill(text.queue, {n: frame.position || 1, m: minutes});
+    if (frame.type === "queue" || frame.state === "waiting") {
+      line = fill(frame.wait_seconds ? text.queue : text.soon, {n: frame.position || 1, m: minutes});
+    }
     else if (frame.state === "active") line = fill(text.serving, {name: frame.agent || ""});
     else if (frame.state === "offline") line = frame.reason === "after_hours" ? text.afterHours : text.nobody;
     else if (frame.state === "ended") line = text.ended;
     status.textContent = line; status.hidden = !line;
     status.className = "chat-status " + (frame.state || "waiting");
     if (frame.state === "offline") input.placeholder = text.leaveMessage;
-    if (frame.state === "ended") { localStorage.removeItem(LIVE_STORE); live = null; }
+    if (frame.state === "ended") {
+      // Over: the next question starts a new conversation with the bot.
+      localStorage.removeItem(LIVE_STORE); localStorage.removeItem(STORE);
+      live = null; conversation = null;
+      if (socket) socket.close(1000);
+    }
   }
   function showMessage(frame) {
     if (shown.has(frame.id)) return;
@@ -61,7 +68,7 @@
     const line = say(mine ? "me" : (frame.sender === "agent" ? "agent" : "bot"), frame.body, frame.id);
     if (frame.sender === "agent") {
       const who = document.createElement("span"); who.className = "chat-who"; who.textContent = frame.author;
-      line.prepend(who); typing.hidden = true;
+      line.prepend(who); typing.hidden = true; log.scrollTop = log.scrollHeight;  // the name made the line taller
     }
     if (!mine) markRead();
   }
@@ -135,12 +142,9 @@
     contactForm.hidden = true; pending = null;
     conversation = body.conversation; localStorage.setItem(STORE, conversation);
     if (body.live) {
-      links.replaceChildren();
-      const line = document.createElement("span"); line.textContent = text.ticket + (body.ticket_number || "");
-      links.appendChild(line);
-      link(links, body.ticket_url, text.follow, "chat-ticket-link");
-      link(links, body.verify_url, text.verify, "chat-verify-link");
-      links.hidden = false;
+      // Kept with the live chat, so a reload shows the ticket number and links again.
+      body.live.links = {number: body.ticket_number, url: body.ticket_url, verify: body.verify_url};
+      showLinks(body.live.links);
       if (body.answer) say("bot handoff", body.answer);
       goLive(body); return;
     }
@@ -151,7 +155,19 @@
       line.appendChild(button);
     }
   }
-  function ask(question) { say("me", question); return send(question); }
+  function showLinks(info) {
+    if (!info) return;
+    links.replaceChildren();
+    const line = document.createElement("span"); line.textContent = text.ticket + (info.number || "");
+    links.appendChild(line);
+    link(links, info.url, text.follow, "chat-ticket-link");
+    link(links, info.verify, text.verify, "chat-verify-link");
+    links.hidden = false;
+  }
+  function ask(question) {
+    if (!live && status.classList.contains("ended")) status.hidden = true;
+    say("me", question); return send(question);
+  }
   contactForm.addEventListener("submit", (event) => {
     event.preventDefault();
     contact = {
@@ -177,5 +193,5 @@
       ask(question);
     }
   });
-  if (live) { panel.hidden = false; showStatus(live); connect(); }
+  if (live) { panel.hidden = false; showLinks(live.links); showStatus(live); connect(); }
 })();
