@@ -47,7 +47,11 @@ def _lock_session(session_id: int) -> tuple[ChatSession, Ticket]:
     if ticket_id is None:
         raise DomainError(_("会话不存在。"), field="session")
     ticket = lock_ticket(ticket_id, related=("customer", "queue"))
-    session = ChatSession.objects.select_for_update().select_related("agent").get(pk=session_id)
+    session = (
+        ChatSession.objects.select_for_update(of=("self",))
+        .select_related("agent")
+        .get(pk=session_id)
+    )
     return session, ticket
 
 
