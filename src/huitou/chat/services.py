@@ -4,10 +4,13 @@ the ticket's events in subscribers.py, so a change made anywhere (the ticket pag
 routing) moves the chat too."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +21,7 @@ from huitou.knowledge.bot import HandOffContact, do_bot_ask
 from huitou.knowledge.models import BotConversation
 from huitou.sla.models import Queue
 from huitou.sla.routing import do_ticket_transfer
-from huitou.tickets.funnel import lock_ticket
+from huitou.tickets.funnel import do_ticket_change, lock_ticket
 from huitou.tickets.models import Message, Status, Ticket, TicketType
 from huitou.tickets.services import (
     check_note_body,
@@ -292,6 +295,54 @@ def do_session_end(session: ChatSession, *, actor) -> None:
     session.save(update_fields=["state", "ended_at"])
     CHAT_EVENTS.emit(ChatEnded(session=session, actor=actor))
     after_commit_state(session, queue_ids=[session.ticket.queue_id] if was_waiting else [])
+
+
+def do_idle_chats_close(*, now=None) -> int:
+    """Web chats where nobody has written for HUITOU_CHAT_IDLE_MINUTES: the customer left.
+    One being served ends (its ticket resolved, as an agent would); one still waiting
+    becomes a message to answer later, so it stops holding a place in the line. WeChat chats
+    stay: the customer is still reachable there. Returns how many changed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.HUITOU_CHAT_IDLE_MINUTES)
+    recent = Message.objects.filter(ticket_id=OuterRef("ticket_id"), created_at__gte=cutoff)
+    idle = list(
+        ChatSession.objects.filter(
+            via=Via.WEB,
+            state__in=(ChatSession.State.WAITING, ChatSession.State.ACTIVE),
+            queued_at__lt=cutoff,
+        )
+        .exclude(Exists(recent))
+        .values_list("pk", flat=True)
+    )
+    for session_id in idle:
+        _idle_close(session_id, cutoff=cutoff)
+    return len(idle)
+
+
+@transaction.atomic
+def _idle_close(session_id: int, *, cutoff) -> None:
+    session, ticket = _lock_session(session_id)
+    quiet = not Message.objects.filter(ticket=ticket, created_at__gte=cutoff).exists()
+    if not quiet or session.state not in (ChatSession.State.WAITING, ChatSession.State.ACTIVE):
+        return  # someone wrote meanwhile, or it moved on
+    body = _("您已较长时间没有回复，本次会话已自动结束。如需帮助，欢迎随时联系我们。")
+    if session.state == ChatSession.State.WAITING:
+        body = _("您已离开，本次排队已取消。您的留言已记录，我们会通过邮件或“我的工单”答复您。")
+        was_queue = ticket.queue_id
+        session.state, session.offline_reason = ChatSession.State.OFFLINE, "customer_left"
+        session.save(update_fields=["state", "offline_reason"])
+        system_notice(ticket=ticket, body=str(body))
+        after_commit_state(session, queue_ids=[was_queue])
+        return
+    system_notice(ticket=ticket, body=str(body))
+    if ticket.type != TicketType.COMPLAINT and ticket.status not in (
+        Status.RESOLVED,
+        Status.CLOSED,
+    ):
+        do_ticket_change(ticket=ticket, actor=None, changes={"status": Status.RESOLVED})
+        session.refresh_from_db()
+    if session.state != ChatSession.State.ENDED:
+        do_session_end(session, actor=None)
 
 
 @transaction.atomic

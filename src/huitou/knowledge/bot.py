@@ -166,12 +166,17 @@ def do_bot_ask(
         text = _("非常抱歉给您带来不好的体验，马上为您转接人工客服。")
     else:
         text = _("这个问题我先为您转接人工客服，请稍候。")
+    said = text
+    if result.decision == "clarify":  # the record (and a hand-off's thread) keeps the choices
+        said = "\n".join(
+            [text, *(f"{n}. {c.question}" for n, c in enumerate(result.candidates[:4], 1))]
+        )
     turn = BotTurn.objects.create(
         conversation=talk,
         question=question,
         decision=result.decision,
         entry=entry,
-        answer=text,
+        answer=said,
         confidence=result.confidence,
     )
     if result.decision == "handoff":

@@ -2,16 +2,18 @@
 capacity, transfer, end, and what the bot may say."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from huitou.accounts.tests.factories import UserFactory
 from huitou.chat.events import CHAT_EVENTS, ChatEnded
 from huitou.chat.models import ChannelIdentity, ChatSeat, ChatSession
-from huitou.chat.services import do_channel_inbound
+from huitou.chat.services import do_channel_inbound, do_idle_chats_close
 from huitou.chat.tests.conftest import hand_off_sync
 from huitou.customers.retention import do_customer_erase_on_request, personal_data_export
 from huitou.sla.models import AgentStatus, BusinessCalendar, Queue
@@ -219,3 +221,36 @@ def test_a_wechat_customers_openid_is_exported_and_erased_on_request(chat_queue,
     )
     assert not ChannelIdentity.objects.filter(external_id="openid-9").exists()
     assert ChatSession.objects.get(pk=result.session_id).external_id == ""
+
+
+def test_a_chat_nobody_writes_in_for_half_an_hour_is_over(chat_queue, agent, agent_client):
+    hand_off_sync(Client())
+    hand_off_sync(Client())
+    hand_off_sync(Client())
+    served, waiting, lively = ChatSession.objects.order_by("id")
+    post(agent_client, f"/api/v1/chat/sessions/{served.pk}/accept")
+    later = timezone.now() + timedelta(minutes=31)
+    with freeze(later):  # the third customer wrote a minute ago
+        post(
+            Client(),
+            "/api/v1/bot/ask",
+            {"question": "还在吗", "conversation": conversation_of(lively)},
+        )
+    assert do_idle_chats_close(now=later + timedelta(minutes=1)) == 2
+    served.refresh_from_db()
+    waiting.refresh_from_db()
+    lively.refresh_from_db()
+    assert served.state == "ended" and served.ticket.status == "resolved"
+    assert waiting.state == "offline" and waiting.offline_reason == "customer_left"
+    assert waiting.ticket.status not in ("resolved", "closed")
+    assert lively.state == "waiting"
+    assert "自动结束" in served.ticket.messages.filter(sender="system").last().body
+    assert do_idle_chats_close(now=later + timedelta(minutes=1)) == 0
+
+
+def conversation_of(session) -> str:
+    return str(session.conversation.token)
+
+
+def freeze(moment):
+    return patch("django.utils.timezone.now", return_value=moment)

@@ -345,6 +345,8 @@ else:
     }
 # How long a customer's chat link (the WebSocket token a hand-off returns) stays valid.
 HUITOU_CHAT_TOKEN_MAX_AGE = env_int("HUITOU_CHAT_TOKEN_MAX_AGE", 7 * 24 * 3600)
+# A web chat nobody has written in for this long is over: the customer left.
+HUITOU_CHAT_IDLE_MINUTES = env_int("HUITOU_CHAT_IDLE_MINUTES", 30)
 # Estimated wait before any chat has been handled in a queue (seconds per customer ahead).
 HUITOU_CHAT_DEFAULT_HANDLING_SECONDS = env_int("HUITOU_CHAT_DEFAULT_HANDLING_SECONDS", 300)
 

@@ -103,3 +103,11 @@ def test_bot_analytics_for_supervisors(kb, api_as, client):
     assert max(clusters.values()) == 2  # the two instalment questions are one cluster
     client.force_login(UserFactory(role="agent"))
     assert client.get("/kb/analytics/").status_code == 403
+
+
+def test_a_hand_off_after_a_clarification_keeps_the_choices_in_the_thread(kb, api_as):
+    first = ask(api_as, "会员和退款")
+    body = ask(api_as, "转人工", first["conversation"])
+    ticket = BotConversation.objects.get(token=body["conversation"]).ticket
+    asked = ticket.messages.filter(body__startswith="我不太确定").get()
+    assert "1. " in asked.body and "会员怎么开通？" in asked.body

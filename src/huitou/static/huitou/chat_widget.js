@@ -45,7 +45,7 @@
       line = fill(frame.wait_seconds ? text.queue : text.soon, {n: frame.position || 1, m: minutes});
     }
     else if (frame.state === "active") line = fill(text.serving, {name: frame.agent || ""});
-    else if (frame.state === "offline") line = frame.reason === "after_hours" ? text.afterHours : text.nobody;
+    else if (frame.state === "offline") line = {after_hours: text.afterHours, customer_left: text.left}[frame.reason] || text.nobody;
     else if (frame.state === "ended") line = text.ended;
     status.textContent = line; status.hidden = !line;
     status.className = "chat-status " + (frame.state || "waiting");
