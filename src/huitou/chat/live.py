@@ -4,7 +4,7 @@ across many). Only stored things are sent: callers send after the commit."""
 import logging
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.utils.translation import gettext as _
 
 from huitou.tickets.models import Message
@@ -26,11 +26,22 @@ def chat_group(session_id: int) -> str:
     return f"chat.{session_id}"
 
 
+def listened(group: str) -> bool:
+    """Whether a connection may be in `group`. The in-memory layer knows (a demo load or an
+    import then costs nothing live); Redis is shared by other processes, so always maybe."""
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    if isinstance(layer, InMemoryChannelLayer):
+        return bool(layer.groups.get(group))
+    return True
+
+
 def send_group(group: str, frame: dict) -> None:
     """Deliver `frame` to every connection in `group`. A layer that is down costs the live
     update, never the write: the reader catches up with "resume" or a reload."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not listened(group):
         return
     try:
         async_to_sync(layer.group_send)(group, {"type": "live.frame", "frame": frame})

@@ -72,17 +72,22 @@ def system_notice(*, ticket: Ticket, body: str) -> Message:
 
 def broadcast_message(message_id: int) -> None:
     """Send a stored message to the ticket's staff screens, and to its customer if public."""
+    ticket_id, public = Message.objects.values_list("ticket_id", "public").get(pk=message_id)
+    session_id = (
+        ChatSession.objects.filter(ticket_id=ticket_id).values_list("pk", flat=True).first()
+        if public
+        else None
+    )
+    groups = [live.ticket_group(ticket_id)]
+    if session_id is not None:
+        groups.append(live.chat_group(session_id))
+    groups = [group for group in groups if live.listened(group)]
+    if not groups:  # nobody is looking (a demo load, an import)
+        return
     message = Message.objects.select_related("author", "ticket__customer").get(pk=message_id)
     frame = live.message_frame(message)
-    live.send_group(live.ticket_group(message.ticket_id), frame)
-    if message.public:
-        session_id = (
-            ChatSession.objects.filter(ticket_id=message.ticket_id)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if session_id is not None:
-            live.send_group(live.chat_group(session_id), frame)
+    for group in groups:
+        live.send_group(group, frame)
 
 
 def broadcast_state(session_id: int) -> None:
