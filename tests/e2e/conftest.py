@@ -96,6 +96,7 @@ class AsgiServer:
     `huitou serve` runs it: uvicorn, the in-memory channel layer, the test database."""
 
     def __init__(self):
+        # Imported when the first browser test starts: the ASGI app needs settings loaded.
         from huitou.config.asgi import application
 
         self.listener = socket.socket()

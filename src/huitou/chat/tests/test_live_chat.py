@@ -14,6 +14,7 @@ from huitou.chat.tests.conftest import (
     drain,
     frames_until,
     hand_off,
+    hand_off_sync,
     run,
     staff_socket,
 )
@@ -63,8 +64,6 @@ def test_after_a_hand_off_the_bot_is_silent_and_the_words_reach_the_ticket(agent
 
 
 def hand_off_sync_call(client):
-    from huitou.chat.tests.conftest import hand_off_sync  # the sync twin of hand_off
-
     return hand_off_sync(client)
 
 
