@@ -7,7 +7,7 @@ payloads are valid, so a refusal can only come from a permission rule. Every req
 savepoint that is rolled back, so all roles meet the same records in the same state.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -39,9 +39,11 @@ from huitou.mail.auto_answer import solved_token
 from huitou.mail.models import Mailbox, OutgoingMail
 from huitou.notify.services import unsubscribe_token
 from huitou.portal.services import guest_token
+from huitou.surveys.models import FollowUp, Invitation, SatisfactionRule
+from huitou.surveys.rating import do_rating_submit
 from huitou.tickets.attachments import build_attachment
 from huitou.tickets.models import Message
-from huitou.tickets.services import do_ticket_create
+from huitou.tickets.services import do_ticket_create, do_ticket_update
 
 ROLES = ["agent", "supervisor", "qa", "manager", "handler", "admin"]
 
@@ -110,6 +112,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     # chat (the world's is the agent's, in no department) is the desk's.
     "chat.console": DESK | {"handler"},
     "chat.work": DESK,
+    # Satisfaction: configuring the rating and questionnaires (supervisors, QA, admins);
+    # following up low ratings (supervisors, admins).
+    "surveys.manage": SUPERVISION | {"qa"},
+    "surveys.follow_up": SUPERVISION,
     "admin_site": ADMIN,
 }
 
@@ -134,6 +140,8 @@ class World:
     guest_link: str = ""  # the customer portal's private link to the portal ticket
     guest_file: str = ""  # a file of that ticket, through the link
     chat: object = None  # a live chat the agent is serving
+    # Surveys' records: "follow_up" (a low rating's), "rule", "rate_link" (unanswered).
+    surveys: dict = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -210,6 +218,7 @@ def world(db, settings, tmp_path):
     )
     do_chat_accept(actor=agent, session_id=chat.pk)
     return World(
+        surveys=survey_records(customer, agent),
         chat=chat,
         mail_reply=failed_mail_reply(ticket, department),
         attachment=attachment,
@@ -235,6 +244,29 @@ def world(db, settings, tmp_path):
             similar=["空调滴水"],
         )[0],
     )
+
+
+def survey_records(customer, agent) -> dict:
+    """A low rating with its follow-up, an unanswered rating link and a rating rule."""
+
+    def resolved():
+        made = do_ticket_create(
+            actor=agent, customer=customer, channel="web", type="consultation", subject="发票"
+        )
+        do_ticket_update(actor=agent, ticket=made, changes={"status": "resolved"})
+        return Invitation.objects.get(ticket=made)
+
+    rated = resolved()
+    do_rating_submit(token=rated.token, rating=1, reason="waiting")
+    Invitation.objects.filter(customer=customer).update(
+        created_at=timezone.now() - timedelta(days=30)
+    )
+    open_link = resolved()
+    return {
+        "follow_up": FollowUp.objects.get(response__invitation=rated),
+        "rate_link": f"/s/r/{open_link.token}/",
+        "rule": SatisfactionRule.objects.create(channel="email", delay_minutes=10),
+    }
 
 
 def failed_mail_reply(ticket, department) -> Message:
@@ -508,6 +540,42 @@ def api_operations(w: World, role: str) -> dict[str, tuple[str, str, dict | None
             "chat.work",
             f"/api/v1/chat/sessions/{w.chat.pk}/end",
             {},
+        ),
+        "GET /api/v1/satisfaction/settings": (
+            "surveys.manage",
+            "/api/v1/satisfaction/settings",
+            None,
+        ),
+        "PATCH /api/v1/satisfaction/settings": (
+            "surveys.manage",
+            "/api/v1/satisfaction/settings",
+            {"change_days": 5},
+        ),
+        "GET /api/v1/satisfaction/rules": ("surveys.manage", "/api/v1/satisfaction/rules", None),
+        "POST /api/v1/satisfaction/rules": (
+            "surveys.manage",
+            "/api/v1/satisfaction/rules",
+            {"channel": "phone", "tier": "A", "sample_percent": 50},
+        ),
+        "PATCH /api/v1/satisfaction/rules/{rule_id}": (
+            "surveys.manage",
+            f"/api/v1/satisfaction/rules/{w.surveys['rule'].pk}",
+            {"delay_minutes": 30},
+        ),
+        "DELETE /api/v1/satisfaction/rules/{rule_id}": (
+            "surveys.manage",
+            f"/api/v1/satisfaction/rules/{w.surveys['rule'].pk}",
+            None,
+        ),
+        "GET /api/v1/satisfaction/follow-ups": (
+            "surveys.follow_up",
+            "/api/v1/satisfaction/follow-ups",
+            None,
+        ),
+        "POST /api/v1/satisfaction/follow-ups/{follow_up_id}/done": (
+            "surveys.follow_up",
+            f"/api/v1/satisfaction/follow-ups/{w.surveys['follow_up'].pk}/done",
+            {"outcome": "已回访，客户接受道歉"},
         ),
         "POST /api/v1/notifications/read": ("notifications", "/api/v1/notifications/read", {}),
         "POST /api/v1/notifications/{notification_id}/read": (
@@ -842,6 +910,22 @@ def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
             )
         ],
         "chat:end": [("chat.work", "post", f"/chat/{w.chat.pk}/end/", {})],
+        "surveys:follow_ups": [("surveys.follow_up", "get", "/surveys/follow-ups/", None)],
+        "surveys:follow_up": [
+            ("surveys.follow_up", "get", f"/surveys/follow-ups/{w.surveys['follow_up'].pk}/", None)
+        ],
+        "surveys:follow_up_done": [
+            (
+                "surveys.follow_up",
+                "post",
+                f"/surveys/follow-ups/{w.surveys['follow_up'].pk}/done/",
+                {"outcome": "已回访"},
+            )
+        ],
+        "survey_public:rate": [
+            ("public", "get", w.surveys["rate_link"], None),
+            ("public", "post", w.surveys["rate_link"], {"rating": "5"}),
+        ],
         "notifications": [("notifications", "get", "/notifications/", None)],
         "admin_site": [("admin_site", "get", "/admin/", None)],
     }

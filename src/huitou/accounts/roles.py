@@ -37,6 +37,7 @@ _AGENT = {
     ],
     "accounts": ["view_department"],
     "complaints": ["view_complaint", "change_complaint", "handle_complaint"],
+    "surveys": ["enter_survey_answers"],  # phone surveys: the agent keys in the answers
 }
 
 ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
@@ -53,6 +54,12 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
             "acknowledge_crisis",
         ],
         "core": ["view_reports"],
+        "surveys": [
+            "enter_survey_answers",
+            "manage_surveys",
+            "view_survey_analysis",
+            "follow_up_rating",
+        ],
     },
     # Management and the service-supervision department: read everything, analyse, alerts.
     Role.MANAGER: {
@@ -61,6 +68,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
         "accounts": ["view_department", "view_user"],
         "complaints": ["view_complaint", "view_complaint_analysis", "acknowledge_crisis"],
         "core": ["view_reports"],
+        "surveys": ["view_survey_analysis"],
     },
     Role.QA: {
         "customers": ["view_customer", "reveal_personal_data"],
@@ -68,6 +76,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
         "accounts": ["view_department", "view_user"],
         "complaints": ["view_complaint", "score_dispatch", "view_complaint_analysis"],
         "core": ["view_reports"],
+        "surveys": ["manage_surveys", "view_survey_analysis"],
     },
     # Handlers see only their department's tickets: they lack view_all_tickets.
     Role.HANDLER: {

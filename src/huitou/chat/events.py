@@ -27,10 +27,15 @@ class ChatNotice:
     message: Message
 
 
-# ChatEnded's subscriber arrives with the satisfaction survey's invite.
 CHAT_EVENTS = EventTable(
     {
-        ChatEnded: (),
+        ChatEnded: (
+            Slot(
+                "surveys.invite",
+                Phase.IN_TRANSACTION,
+                "the rating invitation, in the chat before it closes (once per ticket)",
+            ),
+        ),
         ChatNotice: (
             Slot(
                 "wechat.send_notice",

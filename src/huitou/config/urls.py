@@ -6,6 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 
 from huitou.core.views import favicon, healthz, notifications_view
+from huitou.surveys.urls import public_urlpatterns as survey_public_urls
 
 from .api import api
 
@@ -41,5 +42,8 @@ urlpatterns = [
     path("kb/", include("huitou.knowledge.staff_urls")),
     path("chat/", include("huitou.chat.urls")),
     path("wechat/", include("huitou.wechat.urls")),  # WeChat's servers call these
+    path("surveys/", include("huitou.surveys.urls")),
+    path("quality/", include("huitou.quality.urls")),
+    path("s/", include((survey_public_urls, "survey_public"))),  # customers: no login
     path("notifications/", notifications_view, name="notifications"),
 ]

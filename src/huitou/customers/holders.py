@@ -15,7 +15,14 @@ from django.db import models
 
 from .models import Customer
 
-HOLDER_ORDER = ("tickets", "complaints", "notifications", "portal_sign_in", "chat_channels")
+HOLDER_ORDER = (
+    "tickets",
+    "complaints",
+    "notifications",
+    "portal_sign_in",
+    "chat_channels",
+    "surveys",
+)
 
 
 @dataclass(frozen=True)

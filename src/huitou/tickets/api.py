@@ -18,6 +18,7 @@ from huitou.customers.selectors import access_customer
 from huitou.sla.clock import sla_summary
 from huitou.sla.models import Queue
 from huitou.sla.routing import do_ticket_transfer
+from huitou.surveys.selectors import ticket_satisfaction
 
 from .models import Channel, Direction, Message, Priority, TicketType
 from .models import Status as TicketStatus
@@ -254,8 +255,35 @@ def tickets_create(request, payload: TicketIn):
     return Status(201, access_ticket(user=request.user, ticket_id=ticket.pk))
 
 
-@router.get("/{ticket_id}", response=TicketOut)
+class SatisfactionOut(Schema):
+    state: Literal["none", "scheduled", "invited", "answered"] = Field(
+        description="none: not asked (no invitation, or skipped: see `skipped`); scheduled: "
+        "the invitation waits for its time; invited: sent; answered: rated."
+    )
+    rating: int | None = Field(None, description="5 很好 … 1 差")
+    comment: str = ""
+    reason: str = ""
+    url: str | None = Field(None, description="the customer's link (POST JSON to it to answer)")
+    channel: str = ""
+    skipped: str | None = Field(None, description="why not asked: sampled_out, cooldown, …")
+    due_at: datetime | None = None
+    sent_at: datetime | None = None
+    answered_at: datetime | None = None
+    expires_at: datetime | None = None
+    expired: bool = False
+
+
+class TicketDetailOut(TicketOut):
+    satisfaction: SatisfactionOut
+
+    @staticmethod
+    def resolve_satisfaction(obj) -> dict:
+        return ticket_satisfaction(obj)
+
+
+@router.get("/{ticket_id}", response=TicketDetailOut)
 def tickets_get(request, ticket_id: int):
+    """One ticket, with its SLA and the customer's rating of it (`satisfaction`)."""
     return access_ticket(user=request.user, ticket_id=ticket_id)
 
 

@@ -123,7 +123,15 @@ TICKET_EVENTS = EventTable(
                 "the stored message to the customer's chat (public ones) and staff screens",
             ),
         ),
-        TicketClosed: (Slot("notify.progress", IN_TRANSACTION, "resolved: how to reopen"),),
+        TicketClosed: (
+            Slot("notify.progress", IN_TRANSACTION, "resolved: how to reopen"),
+            Slot(
+                "surveys.invite",
+                IN_TRANSACTION,
+                "the rating invitation, once per ticket; made with the resolution, so it "
+                "exists exactly when the resolution does",
+            ),
+        ),
     }
 )
 

@@ -21,7 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 PANEL_LAYOUT: dict[str, tuple[str, ...]] = {
     "main": ("complaint_flow",),
     "composer": ("faq_assist",),
-    "side": ("sla", "transfer", "service_guidance", "notifications"),
+    "side": ("sla", "transfer", "service_guidance", "satisfaction", "notifications"),
 }
 PANEL_ORDER: tuple[str, ...] = tuple(name for names in PANEL_LAYOUT.values() for name in names)
 SLOT_OF: dict[str, str] = {name: slot for slot, names in PANEL_LAYOUT.items() for name in names}

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "huitou.portal",
     "huitou.chat",
     "huitou.wechat",
+    "huitou.surveys",
+    "huitou.quality",
     "huitou.demo",  # `huitou demo`; above every other app, nothing imports it
     "axes",  # failed-login lockouts, audited in the admin (访问尝试 / 访问失败)
 ]
@@ -371,6 +373,7 @@ HUITOU_RATE_LIMITS = {
         "bot_ask": ("30/m", "3000/h"),
         "bot_handoff": ("5/m", "300/h"),
         "portal_code": ("5/m", "300/h"),
+        "survey_answer": ("20/m", "5000/h"),  # rating links and questionnaires
     }.items()
 }
 # The request header that names the client, set by a trusted reverse proxy (for example

@@ -66,6 +66,9 @@
     shown.add(frame.id); lastId = Math.max(lastId, frame.id);
     const mine = frame.sender === "customer";
     const line = say(mine ? "me" : (frame.sender === "agent" ? "agent" : "bot"), frame.body, frame.id);
+    // The rating invitation after the chat: its link as a button (a card in the chat).
+    const rating = mine ? null : /https?:\/\/\S+\/s\/r\/[\w-]+\/?/.exec(frame.body);
+    if (rating) { line.classList.add("chat-rating"); link(line, rating[0], text.rate, "button primary chat-rate"); }
     if (frame.sender === "agent") {
       const who = document.createElement("span"); who.className = "chat-who"; who.textContent = frame.author;
       line.prepend(who); typing.hidden = true; log.scrollTop = log.scrollHeight;  // the name made the line taller

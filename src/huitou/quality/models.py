@@ -1,0 +1,1 @@
+"""QA inspection (质检) of conversations."""

@@ -1,0 +1,2 @@
+"""The surveys pages, one module per part (rating, questionnaires, distribution, analysis,
+evaluation); each module is web layer."""
