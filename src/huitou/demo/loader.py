@@ -21,6 +21,7 @@ from huitou.core.models import AuditEntry
 from huitou.core.notifications import notification_emails_muted
 from huitou.customers.models import Customer, LossReason, Stage, TierChange
 from huitou.customers.services import do_customer_create
+from huitou.surveys.rating import rating_invites_paused
 from huitou.tickets.models import Message, Status, Ticket, TicketType
 from huitou.tickets.services import do_message_add, do_ticket_create, do_ticket_update
 
@@ -31,6 +32,7 @@ from .kb import load_demo_chats, load_demo_faq, plan_demo_chats
 from .phrases import DEMO_PASSWORD
 from .plan import DAYS, TICKET_COUNT, DemoPlan, TicketPlan, plan_demo
 from .sla import backdate_sla_clocks, chat_queue, settle_demo_tiers, staff_queues
+from .surveys import load_demo_ratings
 
 
 def database_is_empty() -> bool:
@@ -45,10 +47,12 @@ def load_demo(*, scale: float = 1.0) -> dict[str, int]:
     with transaction.atomic(), notification_emails_muted():
         load_demo_faq()  # the bot's chats come in among the tickets
         chat_queue()  # before them: their hand-offs wait in the live-chat queue
-        _Loader(now).load(plan)
+        with rating_invites_paused():  # the ratings are made afterwards, back-dated
+            _Loader(now).load(plan)
         run_archive_jobs(now=now)
         backdate_sla_clocks(now=now)
         staff_queues()
+        load_demo_ratings(now=now)
     return {
         "departments": Department.objects.count(),
         "users": User.objects.count(),

@@ -13,9 +13,12 @@ an outbox row), anything else (SMS, a delay) waits for `do_contact_invites_send_
 A low rating (SatisfactionSettings.low_at_most) is a hidden complaint surfaced [003]: it
 opens a FollowUp for the supervisors."""
 
+import contextvars
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -83,6 +86,19 @@ class Rule:
     sample_percent: int = 100
     cooldown_days: int = 7
     questionnaire_id: int | None = None
+
+
+_paused = contextvars.ContextVar("rating_invites_paused", default=False)
+
+
+@contextmanager
+def rating_invites_paused() -> Iterator[None]:
+    """No invitations while loading historical data (the demo makes its own, back-dated)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 # --- settings and rules ----------------------------------------------------------------------
@@ -191,6 +207,8 @@ def do_contact_invite(
     tickets.funnel's TicketClosed, chat's ChatEnded). Sent at once when due now by a channel
     that is a stored record (e-mail, chat); else left for the worker. `in_chat` False: the
     system closed a chat the customer had left, so a line in it would reach nobody."""
+    if _paused.get():
+        return None
     now = now or timezone.now()
     existing = Invitation.objects.filter(kind=Invitation.Kind.CONTACT, ticket=ticket).first()
     if existing is not None:

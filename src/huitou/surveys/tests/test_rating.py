@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from huitou.accounts.tests.factories import UserFactory, desk_user
 from huitou.chat.models import ChatSession
+from huitou.chat.services import do_idle_chats_close
 from huitou.chat.tests.conftest import ALL_DAY, hand_off_sync
 from huitou.core.models import Notification, OutboxMessage
 from huitou.customers.models import Customer
@@ -283,3 +284,47 @@ def test_the_customers_answers_are_exported_and_erased_with_their_data(api_as, s
     stored = Response.objects.get()
     assert stored.comment == "" and stored.customer is None and stored.rating == 3
     assert Invitation.objects.get().address == ""
+
+
+def test_a_chat_closed_because_the_customer_left_is_not_rated_in_the_chat(db, settings):
+    settings.HUITOU_RATE_LIMITS = {
+        **settings.HUITOU_RATE_LIMITS,
+        "bot_handoff": ("100/m", "1000/h"),
+    }
+    calendar = BusinessCalendar.objects.create(name="全天", timezone="Asia/Shanghai", hours=ALL_DAY)
+    queue = Queue.objects.create(
+        name="在线客服", channel="chat", strategy=Queue.Strategy.PULL, calendar=calendar, order=1
+    )
+    agent = UserFactory(username="li", full_name="李客服", role="agent")
+    queue.members.add(agent)
+    staff = Client()
+    staff.force_login(agent)
+    hand_off_sync(Client())
+    chat = ChatSession.objects.get()
+    staff.post(f"/api/v1/chat/sessions/{chat.pk}/accept", content_type="application/json")
+    do_idle_chats_close(now=timezone.now() + timedelta(minutes=45))
+    invitation = Invitation.objects.get(ticket=chat.ticket)
+    assert invitation.channel != "chat"
+    bodies = chat.ticket.messages.values_list("body", flat=True)
+    assert not any("/s/r/" in body for body in bodies)
+
+
+def test_the_follow_up_page_lists_low_ratings_and_records_the_call_back(api_as, supervisor):
+    ticket = TicketFactory(channel="web", customer=CustomerFactory(email="y@z.cn"))
+    resolve(ticket)
+    url = api_as(supervisor).get(f"tickets/{ticket.pk}").json()["satisfaction"]["url"]
+    answer(url, {"rating": 1, "reason": "attitude", "comment": "态度太差"})
+    follow_up = FollowUp.objects.get()
+    page = Client()
+    page.force_login(supervisor)
+    listed = page.get("/surveys/follow-ups/").content.decode()
+    assert ticket.number in listed and "服务态度不好" in listed
+    empty = page.post(f"/surveys/follow-ups/{follow_up.pk}/done/", {"outcome": " "})
+    assert empty.status_code == 302 and FollowUp.objects.get().state == "open"
+    page.post(f"/surveys/follow-ups/{follow_up.pk}/done/", {"outcome": "已回访致歉"})
+    done = FollowUp.objects.get()
+    assert done.state == "done" and done.done_by == supervisor and done.outcome == "已回访致歉"
+    agent = Client()
+    agent.force_login(UserFactory(username="plain", role="agent"))
+    assert agent.get("/surveys/follow-ups/").status_code == 403
+    assert "态度太差" in page.get(f"/tickets/{ticket.pk}/").content.decode()
