@@ -7,6 +7,7 @@ payloads are valid, so a refusal can only come from a permission rule. Every req
 savepoint that is rolled back, so all roles meet the same records in the same state.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -39,7 +40,21 @@ from huitou.mail.auto_answer import solved_token
 from huitou.mail.models import Mailbox, OutgoingMail
 from huitou.notify.services import unsubscribe_token
 from huitou.portal.services import guest_token
-from huitou.surveys.models import FollowUp, Invitation, SatisfactionRule
+from huitou.quality.defaults import ensure_quality_defaults
+from huitou.quality.models import Scorecard
+from huitou.quality.services import (
+    do_appeal_file,
+    do_calibration_create,
+    do_inspection_create,
+    do_inspection_score,
+    do_inspection_submit,
+    do_mystery_create,
+    do_plan_create,
+)
+from huitou.surveys.distribution import do_distribution_create, do_distribution_open
+from huitou.surveys.evaluation import compute_results
+from huitou.surveys.models import EvaluationRound, FollowUp, Invitation, SatisfactionRule
+from huitou.surveys.questionnaires import do_questionnaire_create
 from huitou.surveys.rating import do_rating_submit
 from huitou.tickets.attachments import build_attachment
 from huitou.tickets.models import Message
@@ -116,6 +131,21 @@ ACTIONS: dict[str, frozenset[str]] = {
     # following up low ratings (supervisors, admins).
     "surveys.manage": SUPERVISION | {"qa"},
     "surveys.follow_up": SUPERVISION,
+    "surveys.analysis": ANALYSIS,  # the satisfaction figures; everyone sees their own ("me")
+    # Keying in a phone survey's answers: the desk.
+    "surveys.enter": DESK,
+    # Quality-evaluation rounds: run by surveys.manage; their reports read by analysis roles.
+    "surveys.evaluation.read": ANALYSIS,
+    # QA inspection: inspectors (QA, supervisors, admins) score; supervisors and admins
+    # manage scorecards, plans and mystery tasks and decide appeals; an agent reads their
+    # own results (inspectors read all) and appeals their own (the world's is the agent's).
+    "quality.inspect": SUPERVISION | {"qa"},
+    "quality.manage": SUPERVISION,
+    "quality.results": DESK | {"qa"},
+    "quality.own": DESK,
+    "quality.appeal": frozenset({"agent"}),
+    "quality.decide": SUPERVISION,
+    "quality.figures": ANALYSIS,
     "admin_site": ADMIN,
 }
 
@@ -142,6 +172,9 @@ class World:
     chat: object = None  # a live chat the agent is serving
     # Surveys' records: "follow_up" (a low rating's), "rule", "rate_link" (unanswered).
     surveys: dict = field(default_factory=dict)
+    # QA records: "queued" (the QA user's), "submitted" (the agent's result), "appeal"
+    # (open), "calibration", "mystery" (assigned to QA), "plan", "scorecard".
+    quality: dict = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -218,7 +251,13 @@ def world(db, settings, tmp_path):
     )
     do_chat_accept(actor=agent, session_id=chat.pk)
     return World(
-        surveys=survey_records(customer, agent),
+        quality=quality_records(users, ticket),
+        surveys={
+            **survey_records(customer, agent),
+            **questionnaire_records(customer),
+            **distribution_records(customer, users["supervisor"]),
+            "evaluation": evaluation_round(),
+        },
         chat=chat,
         mail_reply=failed_mail_reply(ticket, department),
         attachment=attachment,
@@ -266,6 +305,109 @@ def survey_records(customer, agent) -> dict:
         "follow_up": FollowUp.objects.get(response__invitation=rated),
         "rate_link": f"/s/r/{open_link.token}/",
         "rule": SatisfactionRule.objects.create(channel="email", delay_minutes=10),
+    }
+
+
+QUESTIONNAIRE_BODY = {
+    "sections": [
+        {
+            "questions": [
+                {"key": "Q1", "kind": "scale", "text": "总体满意吗", "overall": True},
+                {"key": "Q2", "kind": "text", "text": "意见", "required": False},
+            ]
+        }
+    ]
+}
+
+
+def questionnaire_records(customer) -> dict:
+    """A published questionnaire, an unanswered invitation to it and an open public link."""
+    questionnaire = do_questionnaire_create(
+        actor=None, data={"title": "门店调查", "body": QUESTIONNAIRE_BODY}, builtin="matrix"
+    )
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        kind=Invitation.Kind.SURVEY, token="matrix-survey", state="invited", customer=customer,
+        version=questionnaire.current_version, due_at=now, expires_at=now + timedelta(days=7),
+    )  # fmt: skip
+    open_link = questionnaire.distributions.create(
+        name="公开链接", audience="open", state="open", public_token="matrix-open"
+    )
+    return {"questionnaire": questionnaire, "invitation": invitation, "open_link": open_link}
+
+
+def distribution_records(customer, supervisor) -> dict:
+    """A draft distribution, an open comment card (QR code) and an open phone survey with
+    the customer on its list."""
+    questionnaire = do_questionnaire_create(
+        actor=None, data={"title": "发放调查", "body": QUESTIONNAIRE_BODY}, builtin="matrix_d"
+    )
+
+    def made(**data):
+        data = {"name": "调查", "questionnaire": questionnaire.pk, "channels": ["email"], **data}
+        return do_distribution_create(actor=supervisor, data=data)
+
+    def started(**data):
+        return do_distribution_open(actor=supervisor, distribution_id=made(**data).pk)
+
+    phone = started(audience="phone", segment={"tier": [customer.tier]})
+    return {
+        "distribution_questionnaire": questionnaire,
+        "draft": made(),
+        "card": started(audience="open", channels=["link"]),
+        "phone": phone,
+        "phone_invitation": phone.invitations.get(customer=customer),
+    }
+
+
+def evaluation_round() -> EvaluationRound:
+    """A quality-evaluation round analysed and at its report stage, not yet issued."""
+    today = timezone.localdate()
+    made = EvaluationRound.objects.create(
+        name="本月服务质量测评", stage="report", period_start=today - timedelta(days=30),
+        period_end=today, aims="了解服务质量", scope="热线", respondents="客户",
+        inputs=["satisfaction", "complaints"], findings="态度好", actions="缩短等待",
+    )  # fmt: skip
+    made.results, made.analysed_at = compute_results(round_=made), timezone.now()
+    made.save()
+    return made
+
+
+def quality_records(users, ticket) -> dict:
+    """A queued inspection, a submitted result, an open appeal, a calibration session, a
+    mystery-shopper task and a sampling plan, all on the world's ticket (the agent's)."""
+    ensure_quality_defaults()
+    card = Scorecard.objects.get(builtin="general")
+    qa, agent, lead = users["qa"], users["agent"], users["supervisor"]
+
+    def submitted():
+        made = do_inspection_create(ticket=ticket, scorecard=card, inspector=qa, source="manual")
+        rows = made.items.select_related("item")
+        do_inspection_score(
+            actor=qa, inspection=made, items={r.item.key: {"result": "pass"} for r in rows}
+        )
+        return do_inspection_submit(actor=qa, inspection=made)
+
+    appealed = submitted()
+    return {
+        "scorecard": card,
+        "queued": do_inspection_create(
+            ticket=ticket, scorecard=card, inspector=qa, source="manual"
+        ),
+        "submitted": submitted(),
+        "appeal": do_appeal_file(actor=agent, inspection=appealed, reason="我已问候客户"),
+        "calibration": do_calibration_create(
+            actor=qa, name="校准", ticket=ticket, scorecard=card, inspectors=[qa, lead]
+        ),
+        "mystery": do_mystery_create(
+            actor=lead,
+            title="测试来电",
+            script="询问保修",
+            channel="phone",
+            due_date=timezone.localdate(),
+            inspector=qa,
+        ),
+        "plan": do_plan_create(actor=lead, name="随机抽检", kind="random", inspectors=[qa]),
     }
 
 
@@ -551,6 +693,33 @@ def api_operations(w: World, role: str) -> dict[str, tuple[str, str, dict | None
             "/api/v1/satisfaction/settings",
             {"change_days": 5},
         ),
+        "GET /api/v1/satisfaction/summary": (
+            "surveys.analysis",
+            "/api/v1/satisfaction/summary",
+            None,
+        ),
+        "GET /api/v1/satisfaction/breakdown": (
+            "surveys.analysis",
+            "/api/v1/satisfaction/breakdown?by=agent",
+            None,
+        ),
+        "GET /api/v1/satisfaction/trend": ("surveys.analysis", "/api/v1/satisfaction/trend", None),
+        "GET /api/v1/satisfaction/indicators": (
+            "surveys.analysis",
+            "/api/v1/satisfaction/indicators",
+            None,
+        ),
+        "GET /api/v1/satisfaction/servqual": (
+            "surveys.analysis",
+            "/api/v1/satisfaction/servqual",
+            None,
+        ),
+        "GET /api/v1/satisfaction/crosstab": (
+            "surveys.analysis",
+            "/api/v1/satisfaction/crosstab",
+            None,
+        ),
+        "GET /api/v1/satisfaction/mine": ("me", "/api/v1/satisfaction/mine", None),
         "GET /api/v1/satisfaction/rules": ("surveys.manage", "/api/v1/satisfaction/rules", None),
         "POST /api/v1/satisfaction/rules": (
             "surveys.manage",
@@ -577,6 +746,142 @@ def api_operations(w: World, role: str) -> dict[str, tuple[str, str, dict | None
             f"/api/v1/satisfaction/follow-ups/{w.surveys['follow_up'].pk}/done",
             {"outcome": "已回访，客户接受道歉"},
         ),
+        "GET /api/v1/surveys/questionnaires": (
+            "surveys.manage",
+            "/api/v1/surveys/questionnaires",
+            None,
+        ),
+        "POST /api/v1/surveys/questionnaires": (
+            "surveys.manage",
+            "/api/v1/surveys/questionnaires",
+            {"title": "新问卷", "body": QUESTIONNAIRE_BODY},
+        ),
+        "GET /api/v1/surveys/questionnaires/{questionnaire_id}": (
+            "surveys.manage",
+            f"/api/v1/surveys/questionnaires/{w.surveys['questionnaire'].pk}",
+            None,
+        ),
+        "PATCH /api/v1/surveys/questionnaires/{questionnaire_id}": (
+            "surveys.manage",
+            f"/api/v1/surveys/questionnaires/{w.surveys['questionnaire'].pk}",
+            {"title_en": "Store survey"},
+        ),
+        "POST /api/v1/surveys/questionnaires/{questionnaire_id}/publish": (
+            "surveys.manage",
+            f"/api/v1/surveys/questionnaires/{w.surveys['questionnaire'].pk}/publish",
+            {"note": "改题", **QUESTIONNAIRE_BODY},
+        ),
+        "POST /api/v1/surveys/questionnaires/{questionnaire_id}/archive": (
+            "surveys.manage",
+            f"/api/v1/surveys/questionnaires/{w.surveys['questionnaire'].pk}/archive",
+            {"archived": True},
+        ),
+        "GET /api/v1/surveys/questionnaires/{questionnaire_id}/versions": (
+            "surveys.manage",
+            f"/api/v1/surveys/questionnaires/{w.surveys['questionnaire'].pk}/versions",
+            None,
+        ),
+        "GET /api/v1/surveys/questionnaires/{questionnaire_id}/versions/{number}": (
+            "surveys.manage",
+            f"/api/v1/surveys/questionnaires/{w.surveys['questionnaire'].pk}/versions/1",
+            None,
+        ),
+        "POST /api/v1/surveys/answers/{token}": (
+            "public",
+            f"/api/v1/surveys/answers/{w.surveys['invitation'].token}",
+            {"answers": {"Q1": 5}},
+        ),
+        "POST /api/v1/surveys/open/{token}": (
+            "public",
+            f"/api/v1/surveys/open/{w.surveys['open_link'].public_token}",
+            {"answers": {"Q1": 4, "Q2": "很好"}},
+        ),
+        "GET /api/v1/surveys/evaluations": (
+            "surveys.evaluation.read",
+            "/api/v1/surveys/evaluations",
+            None,
+        ),
+        "POST /api/v1/surveys/evaluations": (
+            "surveys.manage",
+            "/api/v1/surveys/evaluations",
+            {"name": "季度测评", "period_start": "2026-01-01", "period_end": "2026-03-31"},
+        ),
+        "GET /api/v1/surveys/evaluations/{round_id}": (
+            "surveys.evaluation.read",
+            f"/api/v1/surveys/evaluations/{w.surveys['evaluation'].pk}",
+            None,
+        ),
+        "PATCH /api/v1/surveys/evaluations/{round_id}": (
+            "surveys.manage",
+            f"/api/v1/surveys/evaluations/{w.surveys['evaluation'].pk}",
+            {"findings": "及时性待提高"},
+        ),
+        "POST /api/v1/surveys/evaluations/{round_id}/advance": (
+            "surveys.manage",
+            f"/api/v1/surveys/evaluations/{w.surveys['evaluation'].pk}/advance",
+            {"to": "analyse"},
+        ),
+        "POST /api/v1/surveys/evaluations/{round_id}/analyse": (
+            "surveys.manage",
+            f"/api/v1/surveys/evaluations/{w.surveys['evaluation'].pk}/analyse",
+            None,
+        ),
+        "POST /api/v1/surveys/evaluations/{round_id}/issue": (
+            "surveys.manage",
+            f"/api/v1/surveys/evaluations/{w.surveys['evaluation'].pk}/issue",
+            None,
+        ),
+        "GET /api/v1/surveys/evaluations/{round_id}/collect": (
+            "surveys.manage",
+            f"/api/v1/surveys/evaluations/{w.surveys['evaluation'].pk}/collect",
+            None,
+        ),
+        "GET /api/v1/surveys/distributions": (
+            "surveys.manage",
+            "/api/v1/surveys/distributions",
+            None,
+        ),
+        "POST /api/v1/surveys/distributions": (
+            "surveys.manage",
+            "/api/v1/surveys/distributions",
+            {
+                "name": "抽样调查",
+                "questionnaire": w.surveys["distribution_questionnaire"].pk,
+                "channels": ["email"],
+            },
+        ),
+        "GET /api/v1/surveys/distributions/{distribution_id}": (
+            "surveys.manage",
+            f"/api/v1/surveys/distributions/{w.surveys['draft'].pk}",
+            None,
+        ),
+        "PATCH /api/v1/surveys/distributions/{distribution_id}": (
+            "surveys.manage",
+            f"/api/v1/surveys/distributions/{w.surveys['draft'].pk}",
+            {"name": "改名"},
+        ),
+        "POST /api/v1/surveys/distributions/{distribution_id}/open": (
+            "surveys.manage",
+            f"/api/v1/surveys/distributions/{w.surveys['draft'].pk}/open",
+            {},
+        ),
+        "POST /api/v1/surveys/distributions/{distribution_id}/close": (
+            "surveys.manage",
+            f"/api/v1/surveys/distributions/{w.surveys['draft'].pk}/close",
+            {},
+        ),
+        "GET /api/v1/surveys/distributions/{distribution_id}/invitations": (
+            "surveys.manage",
+            f"/api/v1/surveys/distributions/{w.surveys['phone'].pk}/invitations",
+            None,
+        ),
+        "POST /api/v1/surveys/distributions/{distribution_id}/phone/{invitation_id}": (
+            "surveys.enter",
+            f"/api/v1/surveys/distributions/{w.surveys['phone'].pk}/phone/"
+            f"{w.surveys['phone_invitation'].pk}",
+            {"answers": {"Q1": 5}},
+        ),
+        **quality_operations(w),
         "POST /api/v1/notifications/read": ("notifications", "/api/v1/notifications/read", {}),
         "POST /api/v1/notifications/{notification_id}/read": (
             "notifications",
@@ -911,6 +1216,13 @@ def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
         ],
         "chat:end": [("chat.work", "post", f"/chat/{w.chat.pk}/end/", {})],
         "surveys:follow_ups": [("surveys.follow_up", "get", "/surveys/follow-ups/", None)],
+        "surveys:home": [("surveys.analysis", "get", "/surveys/", None)],
+        "surveys:themes": [("surveys.analysis", "get", "/surveys/themes/", None)],
+        "surveys:export": [
+            ("surveys.analysis", "get", "/surveys/export.csv", None),
+            ("surveys.analysis", "get", "/surveys/export.xlsx", None),
+        ],
+        "surveys:mine": [("me", "get", "/surveys/mine/", None)],
         "surveys:follow_up": [
             ("surveys.follow_up", "get", f"/surveys/follow-ups/{w.surveys['follow_up'].pk}/", None)
         ],
@@ -922,12 +1234,335 @@ def ui_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
                 {"outcome": "已回访"},
             )
         ],
+        "surveys:questionnaires": [("surveys.manage", "get", "/surveys/questionnaires/", None)],
+        "surveys:questionnaire_new": [
+            ("surveys.manage", "get", "/surveys/questionnaires/new/", None),
+            (
+                "surveys.manage",
+                "post",
+                "/surveys/questionnaires/new/",
+                {"title": "新问卷", "purpose": "sample", "body": json.dumps(QUESTIONNAIRE_BODY)},
+            ),
+        ],
+        "surveys:questionnaire": [
+            (
+                "surveys.manage",
+                "get",
+                f"/surveys/questionnaires/{w.surveys['questionnaire'].pk}/",
+                None,
+            ),
+            (
+                "surveys.manage",
+                "post",
+                f"/surveys/questionnaires/{w.surveys['questionnaire'].pk}/",
+                {"title": "门店调查", "purpose": "sample", "body": json.dumps(QUESTIONNAIRE_BODY)},
+            ),
+        ],
+        "surveys:questionnaire_preview": [
+            (
+                "surveys.manage",
+                "get",
+                f"/surveys/questionnaires/{w.surveys['questionnaire'].pk}/preview/",
+                None,
+            ),
+            (
+                "surveys.manage",
+                "post",
+                f"/surveys/questionnaires/{w.surveys['questionnaire'].pk}/preview/",
+                {"body": json.dumps(QUESTIONNAIRE_BODY)},
+            ),
+        ],
+        "surveys:questionnaire_versions": [
+            (
+                "surveys.manage",
+                "get",
+                f"/surveys/questionnaires/{w.surveys['questionnaire'].pk}/versions/",
+                None,
+            )
+        ],
+        "surveys:questionnaire_archive": [
+            (
+                "surveys.manage",
+                "post",
+                f"/surveys/questionnaires/{w.surveys['questionnaire'].pk}/archive/",
+                {"archived": "1"},
+            )
+        ],
+        "survey_public:answer": [
+            ("public", "get", f"/s/q/{w.surveys['invitation'].token}/", None),
+            ("public", "post", f"/s/q/{w.surveys['invitation'].token}/", {"q-Q1": "5"}),
+        ],
+        "survey_public:open": [
+            ("public", "get", f"/s/o/{w.surveys['open_link'].public_token}/", None),
+            ("public", "post", f"/s/o/{w.surveys['open_link'].public_token}/", {"q-Q1": "4"}),
+        ],
         "survey_public:rate": [
             ("public", "get", w.surveys["rate_link"], None),
             ("public", "post", w.surveys["rate_link"], {"rating": "5"}),
         ],
+        "surveys:evaluations": [("surveys.evaluation.read", "get", "/surveys/evaluations/", None)],
+        "surveys:evaluation_new": [
+            ("surveys.manage", "get", "/surveys/evaluations/new/", None),
+            (
+                "surveys.manage",
+                "post",
+                "/surveys/evaluations/new/",
+                {"name": "季度测评", "period_start": "2026-01-01", "period_end": "2026-03-31"},
+            ),
+        ],
+        "surveys:evaluation": [
+            ("surveys.manage", "get", f"/surveys/evaluations/{w.surveys['evaluation'].pk}/", None)
+        ],
+        "surveys:evaluation_save": [
+            (
+                "surveys.manage",
+                "post",
+                f"/surveys/evaluations/{w.surveys['evaluation'].pk}/save/",
+                {"findings": "及时性待提高"},
+            )
+        ],
+        "surveys:evaluation_advance": [
+            (
+                "surveys.manage",
+                "post",
+                f"/surveys/evaluations/{w.surveys['evaluation'].pk}/advance/",
+                {"to": "analyse"},
+            )
+        ],
+        "surveys:evaluation_analyse": [
+            (
+                "surveys.manage",
+                "post",
+                f"/surveys/evaluations/{w.surveys['evaluation'].pk}/analyse/",
+                {},
+            )
+        ],
+        "surveys:evaluation_issue": [
+            (
+                "surveys.manage",
+                "post",
+                f"/surveys/evaluations/{w.surveys['evaluation'].pk}/issue/",
+                {},
+            )
+        ],
+        "surveys:evaluation_report": [
+            (
+                "surveys.evaluation.read",
+                "get",
+                f"/surveys/evaluations/{w.surveys['evaluation'].pk}/report/",
+                None,
+            )
+        ],
+        "surveys:distributions": [("surveys.manage", "get", "/surveys/distributions/", None)],
+        "surveys:distribution_new": [
+            ("surveys.manage", "get", "/surveys/distributions/new/", None)
+        ],
+        "surveys:distribution": [
+            ("surveys.manage", "get", f"/surveys/distributions/{w.surveys['draft'].pk}/", None)
+        ],
+        "surveys:distribution_edit": [
+            (
+                "surveys.manage",
+                "get",
+                f"/surveys/distributions/{w.surveys['draft'].pk}/edit/",
+                None,
+            )
+        ],
+        "surveys:distribution_open": [
+            ("surveys.manage", "post", f"/surveys/distributions/{w.surveys['draft'].pk}/open/", {})
+        ],
+        "surveys:distribution_close": [
+            (
+                "surveys.manage",
+                "post",
+                f"/surveys/distributions/{w.surveys['draft'].pk}/close/",
+                {},
+            )
+        ],
+        "surveys:distribution_print": [
+            (
+                "surveys.manage",
+                "get",
+                f"/surveys/distributions/{w.surveys['card'].pk}/print/",
+                None,
+            )
+        ],
+        "surveys:distribution_qr": [
+            ("surveys.manage", "get", f"/surveys/distributions/{w.surveys['card'].pk}/qr.svg", None)
+        ],
+        "surveys:phone_surveys": [("surveys.enter", "get", "/surveys/phone/", None)],
+        "surveys:phone_invitees": [
+            ("surveys.enter", "get", f"/surveys/phone/{w.surveys['phone'].pk}/", None)
+        ],
+        "surveys:phone_entry": [
+            (
+                "surveys.enter",
+                "get",
+                f"/surveys/phone/{w.surveys['phone'].pk}/{w.surveys['phone_invitation'].pk}/",
+                None,
+            ),
+            (
+                "surveys.enter",
+                "post",
+                f"/surveys/phone/{w.surveys['phone'].pk}/{w.surveys['phone_invitation'].pk}/",
+                {"q-Q1": "5"},
+            ),
+        ],
         "notifications": [("notifications", "get", "/notifications/", None)],
+        **quality_views(w),
         "admin_site": [("admin_site", "get", "/admin/", None)],
+    }
+
+
+def quality_operations(w: World) -> dict[str, tuple[str, str, dict | None]]:
+    q, t, root = w.quality, w.ticket.pk, "/api/v1/quality"
+    queued, submitted, users = q["queued"].pk, q["submitted"].pk, w.users
+    return {
+        f"GET {root}/scorecards": ("quality.inspect", f"{root}/scorecards", None),
+        f"POST {root}/scorecards": (
+            "quality.manage",
+            f"{root}/scorecards",
+            {"name": "新评分表", "items": [{"key": "a", "label": "问候", "weight": 10}]},
+        ),
+        f"GET {root}/scorecards/{{scorecard_id}}": (
+            "quality.inspect",
+            f"{root}/scorecards/{q['scorecard'].pk}",
+            None,
+        ),
+        f"GET {root}/plans": ("quality.inspect", f"{root}/plans", None),
+        f"POST {root}/plans": (
+            "quality.manage",
+            f"{root}/plans",
+            {"name": "每周抽检", "kind": "agent_share", "inspectors": [users["qa"].pk]},
+        ),
+        f"POST {root}/plans/{{plan_id}}/run": (
+            "quality.manage",
+            f"{root}/plans/{q['plan'].pk}/run",
+            {},
+        ),
+        f"GET {root}/inspections": ("quality.results", f"{root}/inspections", None),
+        f"POST {root}/inspections": ("quality.inspect", f"{root}/inspections", {"ticket": t}),
+        f"GET {root}/inspections/{{inspection_id}}": (
+            "quality.results",
+            f"{root}/inspections/{submitted}",
+            None,
+        ),
+        f"PUT {root}/inspections/{{inspection_id}}/score": (
+            "quality.inspect",
+            f"{root}/inspections/{queued}/score",
+            {"items": {"listening": {"result": "pass"}}},
+        ),
+        f"POST {root}/inspections/{{inspection_id}}/submit": (
+            "quality.inspect",
+            f"{root}/inspections/{queued}/submit",
+            {},
+        ),
+        f"POST {root}/inspections/{{inspection_id}}/appeal": (
+            "quality.appeal",
+            f"{root}/inspections/{submitted}/appeal",
+            {"reason": "我已致谢"},
+        ),
+        f"GET {root}/appeals": ("quality.decide", f"{root}/appeals", None),
+        f"POST {root}/appeals/{{appeal_id}}/decide": (
+            "quality.decide",
+            f"{root}/appeals/{q['appeal'].pk}/decide",
+            {"decision": "upheld"},
+        ),
+        f"GET {root}/calibrations": ("quality.inspect", f"{root}/calibrations", None),
+        f"POST {root}/calibrations": (
+            "quality.inspect",
+            f"{root}/calibrations",
+            {"name": "校准二", "ticket": t, "inspectors": [users["qa"].pk, users["admin"].pk]},
+        ),
+        f"GET {root}/calibrations/{{session_id}}": (
+            "quality.inspect",
+            f"{root}/calibrations/{q['calibration'].pk}",
+            None,
+        ),
+        f"GET {root}/mystery-tasks": ("quality.inspect", f"{root}/mystery-tasks", None),
+        f"POST {root}/mystery-tasks": (
+            "quality.manage",
+            f"{root}/mystery-tasks",
+            {
+                "title": "测试邮件",
+                "script": "询问退货",
+                "channel": "email",
+                "due_date": timezone.localdate().isoformat(),
+                "inspector": users["qa"].pk,
+            },
+        ),
+        f"POST {root}/mystery-tasks/{{task_id}}/link": (
+            "quality.inspect",
+            f"{root}/mystery-tasks/{q['mystery'].pk}/link",
+            {"ticket": t},
+        ),
+        f"GET {root}/figures": ("quality.figures", f"{root}/figures", None),
+    }
+
+
+def quality_views(w: World) -> dict[str, list[tuple[str, str, str, dict | None]]]:
+    q = w.quality
+    queued, submitted = q["queued"].pk, q["submitted"].pk
+    return {
+        "quality:queue": [("quality.inspect", "get", "/quality/", None)],
+        "quality:inspection_new": [
+            ("quality.inspect", "post", "/quality/inspections/new/", {"ticket": w.ticket.number})
+        ],
+        "quality:inspection": [
+            ("quality.results", "get", f"/quality/inspections/{submitted}/", None),
+            (
+                "quality.inspect",
+                "post",
+                f"/quality/inspections/{queued}/",
+                {"result_listening": "pass"},
+            ),
+        ],
+        "quality:appeal": [
+            (
+                "quality.appeal",
+                "post",
+                f"/quality/inspections/{submitted}/appeal/",
+                {"reason": "我已致谢"},
+            )
+        ],
+        "quality:results": [("quality.own", "get", "/quality/mine/", None)],
+        "quality:appeals": [("quality.decide", "get", "/quality/appeals/", None)],
+        "quality:appeal_decide": [
+            (
+                "quality.decide",
+                "post",
+                f"/quality/appeals/{q['appeal'].pk}/decide/",
+                {"decision": "upheld"},
+            )
+        ],
+        "quality:calibrations": [("quality.inspect", "get", "/quality/calibrations/", None)],
+        "quality:calibration": [
+            ("quality.inspect", "get", f"/quality/calibrations/{q['calibration'].pk}/", None)
+        ],
+        "quality:mystery": [
+            ("quality.inspect", "get", "/quality/mystery/", None),
+            (
+                "quality.manage",
+                "post",
+                "/quality/mystery/",
+                {
+                    "title": "测试邮件",
+                    "script": "询问退货",
+                    "channel": "email",
+                    "due_date": timezone.localdate().isoformat(),
+                    "inspector": str(w.users["qa"].pk),
+                },
+            ),
+        ],
+        "quality:mystery_link": [
+            (
+                "quality.inspect",
+                "post",
+                f"/quality/mystery/{q['mystery'].pk}/link/",
+                {"ticket": w.ticket.number},
+            )
+        ],
+        "quality:figures": [("quality.figures", "get", "/quality/figures/", None)],
     }
 
 

@@ -38,6 +38,7 @@ _AGENT = {
     "accounts": ["view_department"],
     "complaints": ["view_complaint", "change_complaint", "handle_complaint"],
     "surveys": ["enter_survey_answers"],  # phone surveys: the agent keys in the answers
+    "quality": ["view_own_quality"],  # their own QA results, and one appeal each
 }
 
 ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
@@ -60,6 +61,13 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
             "view_survey_analysis",
             "follow_up_rating",
         ],
+        "quality": [
+            "view_own_quality",
+            "inspect_conversations",
+            "manage_scorecards",
+            "decide_appeals",
+            "view_quality_figures",
+        ],
     },
     # Management and the service-supervision department: read everything, analyse, alerts.
     Role.MANAGER: {
@@ -69,6 +77,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
         "complaints": ["view_complaint", "view_complaint_analysis", "acknowledge_crisis"],
         "core": ["view_reports"],
         "surveys": ["view_survey_analysis"],
+        "quality": ["view_quality_figures"],
     },
     Role.QA: {
         "customers": ["view_customer", "reveal_personal_data"],
@@ -77,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, dict[str, list[str]] | str] = {
         "complaints": ["view_complaint", "score_dispatch", "view_complaint_analysis"],
         "core": ["view_reports"],
         "surveys": ["manage_surveys", "view_survey_analysis"],
+        "quality": ["inspect_conversations", "view_quality_figures"],
     },
     # Handlers see only their department's tickets: they lack view_all_tickets.
     Role.HANDLER: {

@@ -26,6 +26,7 @@ from huitou.core.schemas import ErrorOut
 from huitou.customers.api import router as customers_router
 from huitou.knowledge.api import router as bot_router
 from huitou.mail.api import router as mail_router
+from huitou.quality.api import router as quality_router
 from huitou.sla.api import router as sla_router
 from huitou.surveys.api import router as surveys_router
 from huitou.tickets.api import phrases_router
@@ -208,6 +209,7 @@ def _register_routers() -> None:
     api.add_router("/bot", bot_router)
     api.add_router("/mail", mail_router)
     api.add_router("/chat", chat_router)
+    api.add_router("/quality", quality_router)
     api.add_router("/", surveys_router)  # /surveys, /satisfaction
 
 

@@ -20,6 +20,7 @@ from .exporting import CUSTOMER_EXPORT_COLUMNS, customer_rows, to_csv, to_xlsx
 from .forms import CustomerFilterForm, CustomerForm, ImportForm, WinBackForm
 from .import_jobs import do_import_job_create
 from .models import Customer, CustomerRFM, ImportJob, Tag, TierPolicy, TierRule
+from .page_sections import sections_for
 from .personality import service_guidance
 from .privacy import do_bulk_export_record, do_view_record
 from .qualification import qualification_strategy
@@ -207,6 +208,7 @@ def customer_detail_view(request, customer_id: int):
         "win_back_form": WinBackForm(),
         "rfm": CustomerRFM.objects.filter(customer=customer).first(),
         "can_edit": request.user.has_perm("customers.change_customer"),
+        "sections": sections_for(request, customer),
     }
     return render(request, "customers/customer_detail.html", context)
 

@@ -19,6 +19,7 @@ from huitou.knowledge.verify_views import check_destination_rate
 from huitou.tickets.attachments import DEFAULT_CONTENT_TYPE, is_inline_image
 from huitou.tickets.views import ATTACHMENT_CSP
 
+from .sections import sections_for
 from .selectors import (
     SESSION_KEY,
     guest_scope,
@@ -188,7 +189,10 @@ def my_tickets_view(request):
     if scope is None:
         return redirect_response
     page = portal_ticket_page(scope, page=request.GET.get("page"))
-    return render(request, "portal/tickets.html", {"page": page, "scope": scope})
+    sections = sections_for(request, scope)
+    return render(
+        request, "portal/tickets.html", {"page": page, "scope": scope, "sections": sections}
+    )
 
 
 def _urls(ticket, token: str | None) -> dict:

@@ -12,5 +12,9 @@ class SurveysConfig(AppConfig):
         # panels registers the ticket-page panel on import.
         from . import panels, personal_data, subscribers  # noqa: F401
 
+        # The customer portal's surveys section (portal imports no surveys module).
+        from .views.distribution import register_portal_section
+
         subscribers.register()
+        register_portal_section()
         personal_data.register()

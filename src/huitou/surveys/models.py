@@ -510,7 +510,21 @@ class EvaluationRound(models.Model):
         ANALYSE = "analyse", _("分析")
         REPORT = "report", _("撰写报告")
 
+    class Input(models.TextChoices):
+        """Where the round's information comes from [000]."""
+
+        SATISFACTION = "satisfaction", _("满意度调查")
+        OBSERVATION = "observation", _("现场观察")
+        COMPLAINTS = "complaints", _("投诉反应")
+        PHONE_TRACKING = "phone_tracking", _("电话追踪（质检）")
+        MYSTERY_SHOPPER = "mystery_shopper", _("神秘客")
+        OPINION = "opinion", _("意见调查")
+
     name = models.CharField(_("名称"), max_length=200)
+    aims = models.TextField(_("测评目的"), blank=True)
+    scope = models.TextField(_("测评范围"), blank=True)
+    respondents = models.TextField(_("调查对象"), blank=True)
+    inputs = models.JSONField(_("信息来源"), default=list, blank=True)  # Input values
     stage = models.CharField(_("阶段"), max_length=16, choices=Stage.choices, default=Stage.PLAN)
     plan = models.TextField(_("测评计划"), blank=True)  # aims, scope, who, how
     period_start = models.DateField(_("测评期开始"))
@@ -522,6 +536,11 @@ class EvaluationRound(models.Model):
         Distribution, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     findings = models.TextField(_("结论与改进"), blank=True)
+    actions = models.TextField(_("改进措施"), blank=True)
+    # The figures as analysed (process summary, indicators, objective measures): the report
+    # shows these, so it never changes under its readers.
+    results = models.JSONField(_("分析结果"), default=dict, blank=True)
+    analysed_at = models.DateTimeField(_("分析时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",

@@ -2,10 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from huitou.customers.page_sections import register_customer_section
+from huitou.portal.sections import register_section
 from huitou.tickets.panels import register_panel
 
+from .models import Response
 from .rating import Skip, rating_labels, rating_settings, reason_choices
-from .selectors import ticket_satisfaction
+from .selectors import pending_ratings, ticket_satisfaction
 
 SKIP_LABELS = {
     Skip.DISABLED: _("该渠道不邀请评价"),
@@ -35,4 +38,38 @@ register_panel(
     name="satisfaction",
     template="surveys/_ticket_satisfaction.html",
     context=satisfaction_context,
+)
+
+
+def portal_ratings_context(request, scope) -> dict | None:
+    if not scope.customer_ids:
+        return None
+    pending = pending_ratings(customer_ids=scope.customer_ids)
+    return {"pending": pending} if pending else None
+
+
+register_section(
+    name="ratings",
+    template="surveys/_portal_ratings.html",
+    context=portal_ratings_context,
+)
+
+
+def customer_section(request, customer) -> dict:
+    """The customer page's 满意度调查 card: their ratings and questionnaire answers."""
+    rows = (
+        Response.objects.filter(customer=customer)
+        .select_related("ticket", "questionnaire")
+        .order_by("-answered_at", "-pk")[:20]
+    )
+    config = rating_settings()
+    return {
+        "responses": list(rows),
+        "labels": {item["value"]: item["label"] for item in rating_labels(config)},
+        "reasons": {item["value"]: item["label"] for item in reason_choices(config)},
+    }
+
+
+register_customer_section(
+    name="surveys", template="surveys/_customer_surveys.html", context=customer_section
 )

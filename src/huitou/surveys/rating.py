@@ -42,10 +42,13 @@ from huitou.sms.models import Purpose as SmsPurpose
 from huitou.sms.services import SmsError, send_sms
 from huitou.tickets.models import Channel, ContactStatus, Message, Status, Ticket
 
+from .answers import check_answers
 from .models import (
+    Answer,
     FollowUp,
     Invitation,
     InviteState,
+    QuestionKind,
     Questionnaire,
     Response,
     SatisfactionRule,
@@ -437,13 +440,16 @@ def do_rating_submit(
     rating,
     comment: str = "",
     reason: str = "",
+    answers: dict | None = None,
     change: str = "",
     entered_by=None,
     now: datetime | None = None,
 ) -> Response:
     """The customer's rating of one contact. A link answers once; the browser that answered
     may change it for SatisfactionSettings.change_days with its `change` key. Expired link:
-    410; answered link without the key: 409; a bad value: 422 naming the field."""
+    410; answered link without the key: 409; a bad value: 422 naming the field. `answers`:
+    the rule's extra questionnaire (Invitation.version), keyed by question, checked like
+    any questionnaire's."""
     now = now or timezone.now()
     config = rating_settings()
     value, comment, reason = check_rating(
@@ -451,6 +457,9 @@ def do_rating_submit(
     )
     with transaction.atomic():
         found = access_invitation(token)
+        checked = (
+            check_answers(version=found.version, answers=answers or {}) if found.version_id else []
+        )
         invitation = Invitation.objects.select_for_update().get(pk=found.pk)
         invitation.ticket = found.ticket
         if invitation.state == InviteState.ANSWERED:
@@ -458,7 +467,11 @@ def do_rating_submit(
             was_low = (response.rating or 5) <= config.low_at_most
             response.rating, response.comment, response.reason = value, comment, reason
             response.changed_at = now
-            response.save(update_fields=["rating", "comment", "reason", "changed_at"])
+            response.nps = _nps(checked, response.nps)
+            response.save(update_fields=["rating", "comment", "reason", "nps", "changed_at"])
+            if checked:
+                response.answers.all().delete()
+                _store_answers(response, checked)
             if value <= config.low_at_most and not was_low:
                 _open_follow_up(response)
             return response
@@ -475,17 +488,34 @@ def do_rating_submit(
             customer_id=invitation.customer_id,
             ticket=invitation.ticket,
             rating=value,
+            nps=_nps(checked, None),
             comment=comment,
             reason=reason,
             entered_by=entered_by,
             answered_at=now,
             **_dimensions(invitation.ticket),
         )
+        _store_answers(response, checked)
         invitation.state, invitation.answered_at = InviteState.ANSWERED, now
         invitation.save(update_fields=["state", "answered_at"])
         if value <= config.low_at_most:
             _open_follow_up(response)
     return response
+
+
+def _nps(checked: list, current):
+    scores = [result.value for result in checked if result.question.kind == QuestionKind.NPS]
+    return scores[0] if scores else current
+
+
+def _store_answers(response: Response, checked: list) -> None:
+    Answer.objects.bulk_create(
+        [
+            Answer(response=response, question=result.question, **row)
+            for result in checked
+            for row in result.rows
+        ]
+    )
 
 
 def _changeable_response(invitation, *, change: str, config, now: datetime) -> Response:

@@ -1,6 +1,7 @@
 """Reads of the contact rating: a ticket's satisfaction state, the follow-up list."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from huitou.accounts.scope import scope_to_department
 from huitou.tickets.models import Ticket
@@ -54,3 +55,18 @@ def follow_up_list(*, user, state: str = FollowUp.State.OPEN) -> QuerySet:
     if state:
         rows = rows.filter(state=state)
     return rows.order_by("-created_at", "-pk")
+
+
+def pending_ratings(*, customer_ids) -> list[dict]:
+    """The contacts the portal customer was asked to rate and has not: 我的工单 offers them."""
+    rows = (
+        Invitation.objects.filter(
+            kind=Invitation.Kind.CONTACT,
+            customer_id__in=customer_ids,
+            state=InviteState.INVITED,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("ticket")
+        .order_by("-sent_at", "-pk")[:20]
+    )
+    return [{"ticket": row.ticket, "url": invitation_url(row)} for row in rows]

@@ -4,6 +4,7 @@ from ninja import Router
 
 from .analysis import router as analysis_router
 from .distribution import router as distribution_router
+from .evaluation import router as evaluation_router
 from .questionnaires import router as questionnaires_router
 from .rating import router as rating_router
 
@@ -12,3 +13,4 @@ router.add_router("/satisfaction", rating_router)
 router.add_router("/satisfaction", analysis_router)
 router.add_router("/surveys", questionnaires_router)
 router.add_router("/surveys", distribution_router)
+router.add_router("/surveys", evaluation_router)

@@ -19,9 +19,11 @@ from huitou.core.models import Notification, OutboxMessage
 from huitou.customers.models import Customer
 from huitou.customers.retention import do_customer_erase_on_request, personal_data_export
 from huitou.customers.tests.factories import CustomerFactory
+from huitou.portal.selectors import SESSION_KEY as PORTAL_SESSION
 from huitou.sla.models import BusinessCalendar, Queue
 from huitou.sms import backends as sms_backends
 from huitou.surveys.models import FollowUp, Invitation, Response, SatisfactionRule
+from huitou.surveys.questionnaires import do_questionnaire_create
 from huitou.surveys.rating import do_contact_invites_send_due
 from huitou.tickets.services import do_message_add, do_ticket_update
 from huitou.tickets.tests.factories import TicketFactory
@@ -328,3 +330,64 @@ def test_the_follow_up_page_lists_low_ratings_and_records_the_call_back(api_as, 
     agent.force_login(UserFactory(username="plain", role="agent"))
     assert agent.get("/surveys/follow-ups/").status_code == 403
     assert "态度太差" in page.get(f"/tickets/{ticket.pk}/").content.decode()
+
+
+def test_a_rules_questionnaire_is_asked_with_the_rating_and_checked_like_any(api_as, supervisor):
+    questionnaire = do_questionnaire_create(
+        actor=supervisor,
+        data={
+            "code": "AFTER-CALL",
+            "title": "通话后评价",
+            "body": {
+                "sections": [
+                    {
+                        "questions": [
+                            {"key": "N1", "kind": "nps", "text": "您有多大可能把我们推荐给朋友？"},
+                            {
+                                "key": "T1",
+                                "kind": "text",
+                                "text": "还有什么建议？",
+                                "required": False,
+                            },
+                        ]
+                    }
+                ]
+            },
+        },
+    )
+    SatisfactionRule.objects.create(channel="web", questionnaire=questionnaire)
+    ticket = TicketFactory(channel="web", customer=CustomerFactory(email="nps@x.cn"))
+    resolve(ticket)
+    url = api_as(supervisor).get(f"tickets/{ticket.pk}").json()["satisfaction"]["url"]
+    path = url.split("8000", 1)[-1]
+    assert "您有多大可能把我们推荐给朋友" in Client().get(path).content.decode()
+    bad = answer(url, {"rating": 4, "answers": {"N1": 11}})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "N1"]
+    assert not Response.objects.exists()
+    missing = answer(url, {"rating": 4, "answers": {}})
+    assert missing.status_code == 422 and missing.json()["detail"][0]["loc"][1] == "N1"
+    assert answer(url, {"rating": 4, "answers": {"N1": 9, "T1": "很好"}}).status_code == 200
+    stored = Response.objects.get()
+    assert (stored.rating, stored.nps, stored.version_id) == (
+        4,
+        9,
+        questionnaire.current_version_id,
+    )
+    assert sorted(stored.answers.values_list("question__key", flat=True)) == ["N1", "T1"]
+
+
+def test_the_portal_offers_the_customers_unanswered_ratings_only(api_as, supervisor):
+    mine, theirs = CustomerFactory(email="me@x.cn"), CustomerFactory(email="you@x.cn")
+    ticket = TicketFactory(channel="web", customer=mine, subject="热水器不出热水")
+    resolve(ticket)
+    resolve(TicketFactory(channel="web", customer=theirs, subject="别人的工单"))
+    token = Invitation.objects.get(ticket=ticket).token
+    client = Client()
+    session = client.session
+    session[PORTAL_SESSION] = {"customer": mine.pk, "channel": "email", "to": mine.email}
+    session.save()
+    page = client.get("/help/my/").content.decode()
+    assert 'id="portal-ratings"' in page and f"/s/r/{token}/" in page
+    assert "别人的工单" not in page
+    answer(f"/s/r/{token}/", {"rating": 5})
+    assert 'id="portal-ratings"' not in client.get("/help/my/").content.decode()

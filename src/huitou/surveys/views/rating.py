@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,6 +17,7 @@ from huitou.core.errors import DomainError
 from huitou.core.pagination import paginate_queryset
 from huitou.core.ratelimit import rate_limited
 
+from ..answer_form import answer_form_context, answers_from_form
 from ..models import FollowUp, InviteState
 from ..rating import (
     LinkNotFound,
@@ -41,8 +43,15 @@ def _json_error(error: DomainError) -> JsonResponse:
     return JsonResponse({"detail": error.as_detail()}, status=error.status_code)
 
 
-def _answer_context(invitation, config, *, error=None, values=None) -> dict:
+def _answer_context(invitation, config, *, error=None, values=None, answers=None) -> dict:
+    extra = {}
+    if invitation.version_id:  # the rule's questionnaire, below the rating
+        english = (translation.get_language() or "").startswith("en")
+        extra = answer_form_context(
+            invitation.version, answers=answers, error=error, english=english
+        )
     return {
+        **extra,
         "invitation": invitation,
         "ticket": invitation.ticket,
         "labels": rating_labels(config),
@@ -74,8 +83,11 @@ def rate_view(request, token: str):
     if _wants_json(request):
         return _rate_json(request, token, change)
     values = {key: request.POST.get(key, "") for key in ("rating", "comment", "reason")}
+    answers = answers_from_form(invitation.version, request.POST) if invitation.version_id else {}
     try:
-        response = do_rating_submit(token=token, change=request.POST.get("change", ""), **values)
+        response = do_rating_submit(
+            token=token, change=request.POST.get("change", ""), answers=answers, **values
+        )
     except DomainError as error:
         if error.status_code in (409, 410):
             return render(
@@ -84,7 +96,7 @@ def rate_view(request, token: str):
                 {"message": error.message},
                 status=error.status_code,
             )
-        context = _answer_context(invitation, config, error=error, values=values)
+        context = _answer_context(invitation, config, error=error, values=values, answers=answers)
         return render(request, "surveys/rate.html", context, status=error.status_code)
     page = render(
         request,
@@ -150,6 +162,7 @@ def _rate_json(request, token: str, change: str):
             rating=data.get("rating"),
             comment=data.get("comment", ""),
             reason=data.get("reason", ""),
+            answers=data.get("answers") if isinstance(data.get("answers"), dict) else {},
             change=data.get("change", "") or change,
         )
     except DomainError as error:
