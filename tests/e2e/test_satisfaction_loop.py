@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from huitou.accounts.services import do_department_create, do_user_create
 from huitou.customers.services import do_customer_create
+from huitou.quality.models import Appeal, Inspection
 from huitou.surveys.models import FollowUp, Invitation
 from huitou.tickets.services import do_message_add, do_ticket_create, do_ticket_update
 
@@ -106,3 +107,55 @@ def test_a_poor_rating_reaches_the_supervisor_and_the_inspectors_score_is_appeal
     expect(page.locator("#follow-up-rating")).to_have_text("差")
     page.screenshot(path=artifacts_dir / "rating-follow-up.png", full_page=True)
     assert FollowUp.objects.get().state == "open"
+
+    # An inspector takes the conversation into their queue and scores it: the answer was
+    # wrong, a critical item, so the whole score is 0 whatever else passed.
+    login(page, "qa1")
+    page.goto("/quality/")
+    page.get_by_label("抽检工单").fill(ticket.number)
+    page.get_by_role("button", name="加入我的队列").click()
+    expect(page.get_by_role("heading", name=f"质检 · {ticket.number} 洗衣机不脱水")).to_be_visible()
+    expect(page.locator("#thread")).to_contain_text("请检查排水管是否堵塞")
+    card = page.locator("#scorecard")
+    for item in card.locator("fieldset.qa-item").all():
+        if item.get_attribute("data-item") != "accuracy":
+            item.locator("select").select_option("pass")
+    accuracy = card.locator('fieldset[data-item="accuracy"]')
+    accuracy.locator("select").select_option("fail")
+    accuracy.locator("textarea").fill("E3 是门锁故障，不是排水问题，答复错误。")
+    page.get_by_label("总评").fill("态度好，但答复错误。")
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.get_by_text("质检已提交。")).to_be_visible()
+    inspection = Inspection.objects.get(ticket=ticket)
+    page.goto(f"/quality/inspections/{inspection.pk}/")
+    expect(page.locator("#total-score")).to_have_text("0.0")
+    expect(card).to_contain_text("致命项不达标，得分为 0")
+    inspection.refresh_from_db()
+    assert inspection.critical_failed and inspection.agent == people["agent"]
+    page.screenshot(path=artifacts_dir / "quality-scored.png", full_page=True)
+
+    # The agent sees the result with the comment, and appeals once.
+    login(page, "agent1")
+    page.goto("/quality/mine/")
+    row = page.locator("#results tbody tr", has_text=ticket.number)
+    expect(row).to_contain_text("致命项")
+    row.get_by_role("link", name=ticket.number).click()
+    expect(page.locator("#scorecard")).to_contain_text("E3 是门锁故障，不是排水问题，答复错误。")
+    page.get_by_label("申诉理由（只能申诉一次）").fill("知识库里 E3 写的就是排水故障，请复核。")
+    page.get_by_role("button", name="提交申诉").click()
+    expect(page.locator("#appeal")).to_contain_text("知识库里 E3 写的就是排水故障")
+    expect(page.locator("#appeal-form")).to_have_count(0)  # once only
+    page.screenshot(path=artifacts_dir / "quality-appealed.png", full_page=True)
+    assert Appeal.objects.get(inspection=inspection).state == "open"
+
+    # The supervisor decides: overturned, with a new score.
+    login(page, "lead1")
+    page.goto("/quality/appeals/")
+    appeal = page.locator(f'[data-appeal="{Appeal.objects.get().pk}"]')
+    appeal.get_by_label("改判", exact=True).check()
+    appeal.get_by_label("改判得分").fill("85")
+    appeal.get_by_label("裁决说明").fill("知识库条目有误，已更正；不计坐席责任。")
+    appeal.get_by_role("button", name="裁决").click()
+    expect(page.get_by_text("没有待裁决的申诉。")).to_be_visible()
+    decided = Appeal.objects.get()
+    assert decided.state == "overturned" and decided.new_score == 85

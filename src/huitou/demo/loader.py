@@ -31,6 +31,7 @@ from .complaints import ComplaintStory, backdate_complaints
 from .kb import load_demo_chats, load_demo_faq, plan_demo_chats
 from .phrases import DEMO_PASSWORD
 from .plan import DAYS, TICKET_COUNT, DemoPlan, TicketPlan, plan_demo
+from .quality import load_demo_quality
 from .questionnaires import load_demo_questionnaires
 from .sla import backdate_sla_clocks, chat_queue, settle_demo_tiers, staff_queues
 from .surveys import load_demo_ratings
@@ -55,6 +56,7 @@ def load_demo(*, scale: float = 1.0) -> dict[str, int]:
         staff_queues()
         load_demo_ratings(now=now)
         load_demo_questionnaires(now=now)
+        load_demo_quality(now=now)
     return {
         "departments": Department.objects.count(),
         "users": User.objects.count(),

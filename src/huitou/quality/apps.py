@@ -6,3 +6,9 @@ class QualityConfig(AppConfig):
     name = "huitou.quality"
     label = "quality"
     verbose_name = _("质检")
+
+    def ready(self) -> None:
+        # Wiring: the QA scores join the quality-evaluation report (surveys).
+        from . import measures
+
+        measures.register()

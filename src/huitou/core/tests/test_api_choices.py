@@ -34,6 +34,8 @@ OWN_OPTIONS = {
     ("queued", "sent", "failed"): "an e-mail reply's delivery, from its outbox row (mail.outgoing)",
     ("customer", "public", "internal"): "who a message is for, in the API's words",
     ("", "ideal", "find_decider", "check_credit", "skilled_selling"): "qualification codes",
+    ("none", "scheduled", "invited", "answered"): "a ticket's rating, from surveys.selectors",
+    ("upheld", "overturned"): "a supervisor's decision on an appeal: Appeal.State but open",
 }
 
 # (app, schema, field) → the parts its enum is made of, in order: a model's choices, or a
@@ -59,6 +61,7 @@ EXPECTED = {
     ("tickets", "TicketFilters", "channel"): [tickets.Channel, ""],
     ("tickets", "DeliveryOut", "state"): ["queued", "sent", "failed"],
     ("tickets", "MessageOut", "kind"): ["customer", "public", "internal"],
+    ("tickets", "SatisfactionOut", "state"): ["none", "scheduled", "invited", "answered"],
     ("customers", "CustomerFilters", "tier"): [customers.Tier, ""],
     ("customers", "CustomerFilters", "stage"): [customers.Stage, ""],
     ("customers", "CustomerFilters", "kind"): [customers.CustomerKind, ""],
@@ -160,6 +163,18 @@ def test_no_api_literal_is_a_hand_copy_of_model_choices():
             if values not in OWN_OPTIONS:
                 copies.append(f"{path.parent.name}/{path.name}:{node.lineno} {values}")
     assert not copies, f"derive these with core.schemas.choices_literal: {copies}"
+
+
+def test_the_rating_state_and_the_appeal_decision_are_parts_of_their_models_values():
+    # Imported here: the surveys and quality apps sit above the apps this module checks.
+    from huitou.quality.models import Appeal
+    from huitou.surveys.models import InviteState
+    from huitou.surveys.selectors import STATE_OF
+
+    rating = EXPECTED[("tickets", "SatisfactionOut", "state")]
+    assert set(STATE_OF.values()) | {"none"} == set(rating)
+    assert set(rating) - {"none"} <= set(InviteState.values)
+    assert {"upheld", "overturned"} == set(Appeal.State.values) - {Appeal.State.OPEN}
 
 
 def test_choices_literal_keeps_the_model_order_and_puts_added_values_where_they_stand():

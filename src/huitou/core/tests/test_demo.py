@@ -165,6 +165,34 @@ def believable_story(client, now) -> None:
     client.force_login(supervisor)
     page = client.get("/kb/analytics/").content.decode()
     assert "空调漏水怎么办？" in page and "燃气灶" in page
+    rated_and_inspected(client, now)
+
+
+def rated_and_inspected(client, now) -> None:
+    """Issue 16: the supervisor's satisfaction and QA pages have months of answers."""
+    # Imported here: the surveys and quality apps sit above core, whose tests these are.
+    from huitou.quality.models import Appeal, CalibrationSession, Inspection
+    from huitou.surveys.models import FollowUp, Response
+
+    ratings = Response.objects.filter(rating__isnull=False, questionnaire__isnull=True)
+    assert ratings.count() > 100
+    assert set(ratings.values_list("rating", flat=True)) == {1, 2, 3, 4, 5}
+    assert ratings.filter(rating__gte=4).count() > ratings.count() / 2
+    span = ratings.aggregate(first=Min("answered_at"), last=Max("answered_at"))
+    assert span["first"] < now - timedelta(days=60) and span["last"] <= now
+    assert FollowUp.objects.exists()
+    assert Response.objects.filter(questionnaire__builtin="servqual").count() >= 10
+    assert Response.objects.filter(questionnaire__builtin="comment_card").count() >= 10
+    assert Inspection.objects.filter(submitted_at__isnull=False).count() >= 10
+    assert not Inspection.objects.filter(submitted_at__gt=now).exists()
+    assert Inspection.objects.filter(critical_failed=True).exists()
+    assert Appeal.objects.filter(state="open").exists()
+    assert Appeal.objects.exclude(state="open").exists()
+    assert CalibrationSession.objects.exists()
+    page = client.get("/surveys/").content.decode()
+    assert "NPS" in page and "CSAT" in page
+    client.force_login(User.objects.get(username="qa"))
+    assert client.get("/quality/").status_code == 200
 
 
 @pytest.mark.django_db

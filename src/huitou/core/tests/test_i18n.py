@@ -13,8 +13,9 @@ def _entries(text: str):
     """(msgid, msgstr) pairs of a .po file, multi-line strings joined."""
     entries, current, key = [], {}, None
     for line in [*text.splitlines(), ""]:
-        if line.startswith(("msgid ", "msgstr ")):
+        if line.startswith(("msgid ", "msgstr ", "msgstr[0] ")):
             key, _, rest = line.partition(" ")
+            key = key.removesuffix("[0]")  # a plural entry: its singular stands for it
             current[key] = rest.strip()[1:-1]
         elif line.startswith('"') and key:
             current[key] += line.strip()[1:-1]
@@ -40,7 +41,9 @@ def test_ui_language_follows_the_active_language(language, expected):
 
 
 SOURCE_PATTERNS = [
-    re.compile(r"""\b(?:_|gettext|gettext_lazy|pgettext)\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]"""),
+    re.compile(r"""\b(?:_|gettext|gettext_lazy)\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]"""),
+    # pgettext("context", "message"): the message is the second argument.
+    re.compile(r"""\bpgettext(?:_lazy)?\(\s*"[^"]*"\s*,\s*"((?:[^"\\]|\\.)+)"\s*\)"""),
     re.compile(r"""\{%\s*translate\s+"([^"]+)"\s*%\}"""),
     re.compile(r"""\{%\s*translate\s+'([^']+)'\s*%\}"""),
     re.compile(r"""\btranslate\s+'([^']+)'"""),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from huitou.core.errors import DomainError
-from huitou.core.forms import add_domain_error
+from huitou.core.forms import DateTimeField, add_domain_error
 from huitou.core.pagination import paginate_queryset
 from huitou.customers.models import Stage, Tag, Tier
 from huitou.portal.sections import register_section
@@ -81,14 +81,8 @@ class DistributionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
     quota = forms.IntegerField(label=gettext_lazy("配额（够数即止）"), required=False)
-    opens_at = forms.DateTimeField(
-        label=gettext_lazy("开始时间"), required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )  # fmt: skip
-    closes_at = forms.DateTimeField(
-        label=gettext_lazy("截止时间"), required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )  # fmt: skip
+    opens_at = DateTimeField(label=gettext_lazy("开始时间"), required=False)
+    closes_at = DateTimeField(label=gettext_lazy("截止时间"), required=False)
     remind_after_days = forms.IntegerField(label=gettext_lazy("几天后提醒"), required=False)
     max_reminders = forms.IntegerField(label=gettext_lazy("最多提醒次数"), initial=1)
     in_portal = forms.BooleanField(label=gettext_lazy("在客户门户展示"), required=False)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -44,8 +45,12 @@ def _plan_values(source) -> dict:
     get = source.get if isinstance(source, dict) else lambda field, default: getattr(source, field)
     values = {field: get(field, "") for field in PLAN_FIELDS}
     for field in ("period_start", "period_end"):
-        if hasattr(values[field], "isoformat"):
-            values[field] = values[field].isoformat()
+        # A date for the template's ISO filter (a browser's date input sends only ISO).
+        if isinstance(values[field], str):
+            try:
+                values[field] = parse_date(values[field])
+            except ValueError:  # well formed but not a date, such as 2026-02-30
+                values[field] = None
     values["inputs"] = list(get("inputs", []))
     return values
 
