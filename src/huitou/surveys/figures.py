@@ -1,8 +1,9 @@
 """Satisfaction figures (满意度分析): CSAT, the average rating, NPS, response rate, per
 dimension and period, indicators (importance × performance) and SERVQUAL gaps.
 
-Every figure is one SQL aggregate over Response or Answer (Count/Avg with conditions,
-GROUP BY), never a loop over rows: the page stays fast over millions of answers
+Every figure is an SQL aggregate over Response or Answer (Count/Sum/Avg with conditions,
+GROUP BY), never a loop over answer sheets; a page of many breakdowns groups once by all
+their dimensions and adds up the groups (Cube): the page stays fast over millions of answers
 (bench/survey_analysis.py). The analysis dimensions were copied onto each Response when it
 was made (agent, department, queue, channel, tier, ticket type), so a breakdown is a GROUP
 BY on one table.
@@ -14,8 +15,8 @@ average is of ratings 5 (很好) … 1 (差); NPS = % of scores 9–10 minus % o
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Avg, Count, F, FloatField, Q, QuerySet
-from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from huitou.accounts.models import Department, User
 from huitou.accounts.scope import scope_to_department
@@ -69,15 +70,19 @@ def sheets(*, user, scope: Scope) -> QuerySet:
 
 
 def _figures() -> dict:
+    """Counts and sums, never averages: a grouped row can be added to its neighbours (Cube)."""
     return {
         "responses": Count("id"),
         "rated": Count("id", filter=Q(rating__isnull=False)),
         "top_two": Count("id", filter=Q(rating__gte=4)),
-        "average": Avg(Cast("rating", FloatField())),
+        "rating_sum": Sum("rating"),
         "scored": Count("id", filter=Q(nps__isnull=False)),
         "promoters": Count("id", filter=Q(nps__gte=9)),
         "detractors": Count("id", filter=Q(nps__lte=6)),
     }
+
+
+SUMS = tuple(_figures())
 
 
 def _finish(row: dict) -> dict:
@@ -86,15 +91,67 @@ def _finish(row: dict) -> dict:
         "responses": row["responses"],
         "rated": rated,
         "csat": round(row["top_two"] / rated, 4) if rated else None,
-        "average": round(row["average"], 3) if row["average"] is not None else None,
+        "average": round((row["rating_sum"] or 0) / rated, 3) if rated else None,
         "nps": round((row["promoters"] - row["detractors"]) * 100 / scored, 1) if scored else None,
         "nps_answers": scored,
     }
 
 
+def _none_last(key):
+    return (key is None, key if key is not None else 0)
+
+
+class Cube:
+    """The answer sheets' counts grouped by several dimensions in ONE query; every breakdown,
+    cross-tab and total of those dimensions is then a sum over its rows (a few thousand at
+    most), so a page showing many of them scans the sheets once instead of once per figure."""
+
+    def __init__(self, *, user, scope: Scope, dimensions: tuple[str, ...]) -> None:
+        self.dimensions = dimensions
+        columns = [_column(by) for by in dimensions]
+        query = sheets(user=user, scope=scope)
+        if columns:
+            self.rows = list(query.values(*columns).annotate(**_figures()).order_by(*columns))
+        else:
+            self.rows = [query.aggregate(**_figures())]
+
+    def _rolled(self, dimensions: tuple[str, ...]) -> dict[tuple, dict]:
+        columns = [_column(by) for by in dimensions]
+        groups: dict[tuple, dict] = {}
+        for row in self.rows:
+            key = tuple(row[column] for column in columns)
+            total = groups.setdefault(key, dict.fromkeys(SUMS, 0))
+            for name in SUMS:
+                total[name] += row[name] or 0
+        return groups
+
+    def total(self) -> dict:
+        return _finish(self._rolled(()).get((), dict.fromkeys(SUMS, 0)))
+
+    def breakdown(self, by: str) -> list[dict]:
+        groups = self._rolled((by,))
+        labels = _labels(by, [key for (key,) in groups])
+        result = [
+            {"key": key, "label": labels.get(key) or "—", **_finish(row)}
+            for (key,), row in groups.items()
+        ]
+        return sorted(result, key=lambda row: (-row["responses"], str(row["label"])))
+
+    def crosstab(self, rows: str, cols: str) -> dict:
+        table = {key: _finish(row) for key, row in self._rolled((rows, cols)).items()}
+        row_keys = sorted({key for key, _col in table}, key=_none_last)
+        col_keys = sorted({col for _key, col in table}, key=_none_last)
+        row_labels, col_labels = _labels(rows, row_keys), _labels(cols, col_keys)
+        return {
+            "rows": [{"key": key, "label": row_labels.get(key) or "—"} for key in row_keys],
+            "cols": [{"key": key, "label": col_labels.get(key) or "—"} for key in col_keys],
+            "cells": [[table.get((r, c)) for c in col_keys] for r in row_keys],
+        }
+
+
 def summary(*, user, scope: Scope) -> dict:
     """{responses, rated, csat, average, nps, nps_answers, invited, response_rate}."""
-    figures = _finish(sheets(user=user, scope=scope).aggregate(**_figures()))
+    figures = Cube(user=user, scope=scope, dimensions=()).total()
     figures.update(response_rate(user=user, scope=scope))
     return figures
 
@@ -143,16 +200,7 @@ def _column(by: str) -> str:
 
 def breakdown(*, user, scope: Scope, by: str) -> list[dict]:
     """The figures per agent, department, queue, channel, tier, ticket type or questionnaire."""
-    column = _column(by)
-    rows = list(
-        sheets(user=user, scope=scope).values(column).annotate(**_figures()).order_by(column)
-    )
-    labels = _labels(by, [row[column] for row in rows])
-    result = [
-        {"key": row[column], "label": labels.get(row[column]) or "—", **_finish(row)}
-        for row in rows
-    ]
-    return sorted(result, key=lambda row: (-row["responses"], str(row["label"])))
+    return Cube(user=user, scope=scope, dimensions=(by,)).breakdown(by)
 
 
 def trend(*, user, scope: Scope, period: str = "week") -> list[dict]:
@@ -173,22 +221,7 @@ def _day(value) -> str:
 
 def crosstab(*, user, scope: Scope, rows: str, cols: str) -> dict:
     """One dimension against another: answer sheets and CSAT in each cell."""
-    row_column, col_column = _column(rows), _column(cols)
-    cells = list(
-        sheets(user=user, scope=scope)
-        .values(row_column, col_column)
-        .annotate(**_figures())
-        .order_by(row_column, col_column)
-    )
-    row_keys = list(dict.fromkeys(cell[row_column] for cell in cells))
-    col_keys = list(dict.fromkeys(cell[col_column] for cell in cells))
-    row_labels, col_labels = _labels(rows, row_keys), _labels(cols, col_keys)
-    table = {(cell[row_column], cell[col_column]): _finish(cell) for cell in cells}
-    return {
-        "rows": [{"key": key, "label": row_labels.get(key) or "—"} for key in row_keys],
-        "cols": [{"key": key, "label": col_labels.get(key) or "—"} for key in col_keys],
-        "cells": [[table.get((r, c)) for c in col_keys] for r in row_keys],
-    }
+    return Cube(user=user, scope=scope, dimensions=(rows, cols)).crosstab(rows, cols)
 
 
 # --- questionnaire answers: indicators, importance × performance, SERVQUAL -------------------
@@ -201,77 +234,97 @@ def _answers(*, user, scope: Scope) -> QuerySet:
     )
 
 
+class AnswerGroups:
+    """Scale and matrix answers counted and summed per (indicator, SERVQUAL dimension, side)
+    in ONE query; the indicators and the SERVQUAL figures are both read from its rows."""
+
+    def __init__(self, *, user, scope: Scope) -> None:
+        self.rows = list(
+            _answers(user=user, scope=scope)
+            .filter(~Q(question__indicator="") | ~Q(question__dimension=""))
+            .values(
+                indicator=F("question__indicator"),
+                dimension=F("question__dimension"),
+                side=F("question__side"),
+            )
+            .annotate(
+                answers=Count("id"),
+                total=Sum("number"),
+                top_two=Count("id", filter=Q(number__gte=4)),
+            )
+            .order_by()
+        )
+
+    def _sum(self, axis: str, key: str, sides) -> tuple[int, int, int]:
+        """(answers, total of the numbers, answers of 4 and up) of one indicator or dimension."""
+        answers = total = top_two = 0
+        for row in self.rows:
+            if row[axis] == key and row["side"] in sides:
+                answers += row["answers"]
+                total += row["total"] or 0
+                top_two += row["top_two"]
+        return answers, total, top_two
+
+    def _mean(self, axis: str, key: str, sides):
+        answers, total, _top = self._sum(axis, key, sides)
+        return total / answers if answers else None
+
+    def keys(self, axis: str) -> list[str]:
+        return sorted({row[axis] for row in self.rows if row[axis]})
+
+    def indicators(self) -> list[dict]:
+        labels = dict(Indicator.choices)
+        performance_sides = [side for side in Side.values if side != Side.IMPORTANCE]
+        result = []
+        for key in self.keys("indicator"):
+            answers, total, top_two = self._sum("indicator", key, performance_sides)
+            result.append(
+                {
+                    "key": key,
+                    "label": str(labels.get(key, key)),
+                    "performance": _round(total / answers if answers else None),
+                    "importance": _round(self._mean("indicator", key, [Side.IMPORTANCE])),
+                    "answers": answers,
+                    "top_two": round(top_two / answers, 4) if answers else None,
+                }
+            )
+        return _quadrants(result)
+
+    def servqual(self) -> list[dict]:
+        labels = dict(Dimension.choices)
+        order = {value: index for index, value in enumerate(Dimension.values)}
+        result = []
+        for key in sorted(self.keys("dimension"), key=lambda key: order.get(key, 99)):
+            expectation = self._mean("dimension", key, [Side.EXPECTATION])
+            perception = self._mean("dimension", key, [Side.PERCEPTION])
+            gap = perception - expectation if None not in (expectation, perception) else None
+            result.append(
+                {
+                    "key": key,
+                    "label": str(labels.get(key, key)),
+                    "expectation": _round(expectation),
+                    "perception": _round(perception),
+                    "gap": _round(gap),
+                    "importance": _round(self._mean("dimension", key, [Side.IMPORTANCE])),
+                    "performance": _round(perception),
+                    "answers": self._sum("dimension", key, [Side.PERCEPTION])[0],
+                }
+            )
+        return _quadrants(result)
+
+
 def indicators(*, user, scope: Scope) -> list[dict]:
     """Per indicator [000] (timeliness, process, attitude, skill): the mean performance
     (scale answers not marked importance), the share of the top two levels, the mean
     importance, and the quadrant of importance × performance."""
-    rows = (
-        _answers(user=user, scope=scope)
-        .exclude(question__indicator="")
-        .values(indicator=F("question__indicator"))
-        .annotate(
-            performance=Avg(
-                Cast("number", FloatField()), filter=~Q(question__side=Side.IMPORTANCE)
-            ),
-            answers=Count("id", filter=~Q(question__side=Side.IMPORTANCE)),
-            top_two=Count("id", filter=~Q(question__side=Side.IMPORTANCE) & Q(number__gte=4)),
-            importance=Avg(Cast("number", FloatField()), filter=Q(question__side=Side.IMPORTANCE)),
-        )
-        .order_by("indicator")
-    )
-    labels = dict(Indicator.choices)
-    return _quadrants(
-        [
-            {
-                "key": row["indicator"],
-                "label": str(labels.get(row["indicator"], row["indicator"])),
-                "performance": _round(row["performance"]),
-                "importance": _round(row["importance"]),
-                "answers": row["answers"],
-                "top_two": round(row["top_two"] / row["answers"], 4) if row["answers"] else None,
-            }
-            for row in rows
-        ]
-    )
+    return AnswerGroups(user=user, scope=scope).indicators()
 
 
 def servqual(*, user, scope: Scope) -> list[dict]:
     """The five dimensions of [003]: mean expectation, mean perception, the gap (perception −
     expectation: below zero, service falls short of what customers expect [001]) and the
     mean importance; with the quadrant of importance × perception."""
-    rows = (
-        _answers(user=user, scope=scope)
-        .exclude(question__dimension="")
-        .values(dimension=F("question__dimension"))
-        .annotate(
-            expectation=Avg(
-                Cast("number", FloatField()), filter=Q(question__side=Side.EXPECTATION)
-            ),
-            perception=Avg(Cast("number", FloatField()), filter=Q(question__side=Side.PERCEPTION)),
-            importance=Avg(Cast("number", FloatField()), filter=Q(question__side=Side.IMPORTANCE)),
-            pairs=Count("id", filter=Q(question__side=Side.PERCEPTION)),
-        )
-        .order_by("dimension")
-    )
-    labels = dict(Dimension.choices)
-    order = {value: index for index, value in enumerate(Dimension.values)}
-    result = []
-    for row in sorted(rows, key=lambda row: order.get(row["dimension"], 99)):
-        expectation, perception = row["expectation"], row["perception"]
-        gap = perception - expectation if None not in (expectation, perception) else None
-        result.append(
-            {
-                "key": row["dimension"],
-                "label": str(labels.get(row["dimension"], row["dimension"])),
-                "expectation": _round(expectation),
-                "perception": _round(perception),
-                "gap": _round(gap),
-                "importance": _round(row["importance"]),
-                "performance": _round(perception),
-                "answers": row["pairs"],
-            }
-        )
-    return _quadrants(result)
+    return AnswerGroups(user=user, scope=scope).servqual()
 
 
 def _round(value):

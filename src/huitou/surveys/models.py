@@ -330,6 +330,8 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["state", "due_at"], name="survey_invite_due"),
             models.Index(fields=["customer", "kind", "sent_at"], name="survey_invite_cooldown"),
+            # The response rate counts the invitations sent in a period.
+            models.Index(fields=["sent_at"], name="survey_invite_sent"),
         ]
 
     def __str__(self) -> str:

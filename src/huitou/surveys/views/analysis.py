@@ -86,13 +86,15 @@ def home_view(request):
     check_permission(request.user, "surveys.view_survey_analysis")
     form, scope = _form_and_scope(request)
     user = request.user
-    by_dimension = {
-        by: figures.breakdown(user=user, scope=scope, by=by)
-        for by in ("channel", "tier", "ticket_type", "department", "agent", "questionnaire")
-    }
-    servqual = figures.servqual(user=user, scope=scope)
-    indicators = figures.indicators(user=user, scope=scope)
-    crosstab = figures.crosstab(user=user, scope=scope, rows="channel", cols="tier")
+    # One scan of the answer sheets for every breakdown, the cross-tab and the total, and
+    # one of the answers for the indicators and SERVQUAL (bench/survey_analysis.py).
+    dimensions = ("channel", "tier", "ticket_type", "department", "agent", "questionnaire")
+    cube = figures.Cube(user=user, scope=scope, dimensions=dimensions)
+    by_dimension = {by: cube.breakdown(by) for by in dimensions}
+    answers = figures.AnswerGroups(user=user, scope=scope)
+    servqual, indicators = answers.servqual(), answers.indicators()
+    crosstab = cube.crosstab("channel", "tier")
+    summary = {**cube.total(), **figures.response_rate(user=user, scope=scope)}
     span = (scope.period.end - scope.period.start).days
     period = "day" if span <= 31 else "week" if span <= 200 else "month"
     chart = {
@@ -119,7 +121,7 @@ def home_view(request):
         {
             "form": form,
             "period": scope.period,
-            "summary": figures.summary(user=user, scope=scope),
+            "summary": summary,
             "by_dimension": by_dimension,
             "dimension_labels": DIMENSION_LABELS,
             "servqual": servqual,
