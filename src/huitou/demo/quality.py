@@ -73,7 +73,11 @@ def load_demo_quality(*, now: datetime) -> None:
 
 def _score(inspection: Inspection, qa, rng: random.Random, *, now: datetime) -> None:
     items = {}
-    for row in InspectionItem.objects.filter(inspection=inspection).select_related("item"):
+    for row in (
+        InspectionItem.objects.filter(inspection=inspection)
+        .select_related("item")
+        .order_by("item__position", "pk")
+    ):
         result = row.result or rng.choices(["pass", "partial", "fail"], weights=[80, 14, 6])[0]
         if row.item.critical and not row.result:
             result = "fail" if rng.random() < 0.05 else "pass"

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from huitou.tickets.models import Channel
+
 
 class Check(models.TextChoices):
     """The automatic checks an item may be pre-filled by (quality.checks)."""
@@ -199,6 +201,10 @@ class MysteryTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def channel_label(self) -> str:
+        return str(Channel(self.channel).label) if self.channel in Channel.values else self.channel
 
 
 class Inspection(models.Model):

@@ -70,12 +70,12 @@ def _candidates(plan: SamplingPlan, week: Week, drawn: set[int]) -> list[int]:
     if kind == SamplingPlan.Kind.COMPLAINT:
         ids = done.filter(type=TicketType.COMPLAINT).order_by("resolved_at", "pk")
         return [pk for pk in ids.values_list("pk", flat=True) if pk not in drawn]
-    rows = list(done.order_by("pk").values_list("pk", "assignee_id"))
+    rows = list(done.order_by("pk").values_list("pk", "assignee__username"))
     if kind == SamplingPlan.Kind.RANDOM:
         return _sample(plan, week, "all", [pk for pk, _a in rows], drawn)
-    by_agent: dict[int, list[int]] = {}
+    by_agent: dict[str, list[int]] = {}
     for pk, agent in rows:
-        by_agent.setdefault(agent, []).append(pk)
+        by_agent.setdefault(agent or "", []).append(pk)
     chosen = []
     for agent, ids in sorted(by_agent.items()):
         chosen += _sample(plan, week, agent, ids, drawn)
@@ -88,7 +88,8 @@ def _sample(plan: SamplingPlan, week: Week, group, ids: list[int], drawn: set[in
     have = sum(1 for pk in ids if pk in drawn)
     rest = [pk for pk in ids if pk not in drawn]
     need = min(max(target - have, 0), len(rest))
-    generator = random.Random(f"{plan.pk}:{week.monday.isoformat()}:{group}")
+    # Seeded by names, not ids: the same conversations give the same draw in any database.
+    generator = random.Random(f"{plan.name}:{week.monday.isoformat()}:{group}")
     return sorted(generator.sample(rest, need))
 
 

@@ -157,7 +157,7 @@ def calibration_spread(session: CalibrationSession) -> dict:
             "count": row["count"],
             "max": high,
             "min": low,
-            "range": (high - low) if high is not None else None,
+            "range": round(float(high - low), 1) if high is not None else None,
             "stddev": round(float(row["std"]), 2) if row["std"] is not None else None,
             "mean": round(float(row["mean"]), 1) if row["mean"] is not None else None,
         }

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from huitou.core.errors import ConflictError, DomainError, check_text
 from huitou.customers.models import Stage, Tag, Tier
@@ -29,21 +29,21 @@ OPEN_FIELDS = ("name", "closes_at", "quota", "remind_after_days", "max_reminders
 # exit surveys just after a customer left, anonymous comment cards.
 PRESETS: dict[str, dict[str, Any]] = {
     "lost": {
-        "name": _lazy("流失客户调查"),
+        "name": gettext_lazy("流失客户调查"),
         "purpose": Purpose.LOST,
         "audience": Audience.SEGMENT,
         "segment": {"stage": [Stage.LOST.value]},
         "channels": ["email", "sms"],
     },
     "silent": {
-        "name": _lazy("久未联系客户调查"),
+        "name": gettext_lazy("久未联系客户调查"),
         "purpose": Purpose.LOST,
         "audience": Audience.SEGMENT,
         "segment": {"stage": [Stage.CURRENT.value], "last_contact_days": {"min": 180}},
         "channels": ["email", "sms"],
     },
     "key": {
-        "name": _lazy("重点客户调查"),
+        "name": gettext_lazy("重点客户调查"),
         "purpose": Purpose.KEY,
         "audience": Audience.SEGMENT,
         "segment": {"tier": [Tier.A.value]},
@@ -51,14 +51,14 @@ PRESETS: dict[str, dict[str, Any]] = {
         "in_portal": True,
     },
     "exit": {
-        "name": _lazy("离开调查"),
+        "name": gettext_lazy("离开调查"),
         "purpose": Purpose.EXIT,
         "audience": Audience.SEGMENT,
         "segment": {"stage": [Stage.LOST.value], "last_contact_days": {"max": 30}},
         "channels": ["email", "sms"],
     },
     "comment_card": {
-        "name": _lazy("意见卡"),
+        "name": gettext_lazy("意见卡"),
         "purpose": Purpose.COMMENT_CARD,
         "audience": Audience.OPEN,
         "segment": {},

@@ -52,7 +52,7 @@ def registered_inputs() -> set[str]:
 
 def measure(key, indicator, input, label, value, unit, n) -> dict:
     if isinstance(value, float):
-        value = round(value, 4)
+        value = round(value, 1 if unit == "points" else 4)
     return {
         "key": key,
         "indicator": indicator,

@@ -41,7 +41,7 @@ def test_ui_language_follows_the_active_language(language, expected):
 
 
 SOURCE_PATTERNS = [
-    re.compile(r"""\b(?:_|gettext|gettext_lazy)\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]"""),
+    re.compile(r"""\b(?:_|_lazy|gettext|gettext_lazy)\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]"""),
     # pgettext("context", "message"): the message is the second argument.
     re.compile(r"""\bpgettext(?:_lazy)?\(\s*"[^"]*"\s*,\s*"((?:[^"\\]|\\.)+)"\s*\)"""),
     re.compile(r"""\{%\s*translate\s+"([^"]+)"\s*%\}"""),

@@ -28,7 +28,8 @@
   chart("chart-servqual", {
     tooltip: { trigger: "axis" },
     legend: { data: [names.expectation, names.perception, names.gap] },
-    xAxis: { type: "category", data: data.servqual.map((row) => row.label) },
+    // Every dimension named, long English names broken over two lines.
+    xAxis: { type: "category", data: data.servqual.map((row) => row.label), axisLabel: { interval: 0, width: 72, overflow: "break" } },
     yAxis: { type: "value", min: -2, max: 5 },
     series: [
       { name: names.expectation, type: "bar", data: data.servqual.map((row) => row.expectation) },
@@ -39,12 +40,14 @@
   const points = data.indicators.concat(data.servqual).filter((row) => row.importance !== null && row.performance !== null);
   chart("chart-ipa", {
     tooltip: { formatter: (item) => item.data[2] + "<br>" + names.importance + " " + item.data[0] + " · " + names.performance + " " + item.data[1] },
-    xAxis: { type: "value", name: names.importance, min: 1, max: 5 },
-    yAxis: { type: "value", name: names.performance, min: 1, max: 5 },
+    // Scaled to the points (they crowd between 3 and 5 on a 1–5 axis).
+    xAxis: { type: "value", name: names.importance, scale: true },
+    yAxis: { type: "value", name: names.performance, scale: true },
     series: [{
       type: "scatter", symbolSize: 14,
       data: points.map((row) => [row.importance, row.performance, row.label]),
       label: { show: true, formatter: (item) => item.data[2], position: "right" },
+      labelLayout: { moveOverlap: "shiftY" },
       markLine: points.length ? {
         silent: true, symbol: "none", lineStyle: { type: "dashed" },
         data: [

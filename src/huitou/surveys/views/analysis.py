@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from huitou.core.errors import DomainError
@@ -23,28 +23,28 @@ from ..models import Questionnaire
 from ..rating import rating_labels, rating_settings, reason_choices
 
 DIMENSION_LABELS = {
-    "agent": _lazy("客服"),
-    "department": _lazy("部门"),
-    "queue": _lazy("队列"),
-    "channel": _lazy("渠道"),
-    "tier": _lazy("价值等级"),
-    "ticket_type": _lazy("工单类型"),
-    "questionnaire": _lazy("问卷"),
+    "agent": gettext_lazy("客服"),
+    "department": gettext_lazy("部门"),
+    "queue": gettext_lazy("队列"),
+    "channel": gettext_lazy("渠道"),
+    "tier": gettext_lazy("价值等级"),
+    "ticket_type": gettext_lazy("工单类型"),
+    "questionnaire": gettext_lazy("问卷"),
 }
 THEME_TEXTS = 200  # the latest texts clustered on the page (the embedding is per text)
 
 
 class AnalysisForm(forms.Form):
-    start = forms.DateField(label=_lazy("开始日期"), required=False)
-    end = forms.DateField(label=_lazy("结束日期"), required=False)
-    channel = forms.ChoiceField(label=_lazy("渠道"), required=False)
+    start = forms.DateField(label=gettext_lazy("开始日期"), required=False)
+    end = forms.DateField(label=gettext_lazy("结束日期"), required=False)
+    channel = forms.ChoiceField(label=gettext_lazy("渠道"), required=False)
     tier = forms.ChoiceField(
-        label=_lazy("价值等级"), required=False,
+        label=gettext_lazy("价值等级"), required=False,
         choices=[("", "—"), ("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")],
     )  # fmt: skip
-    ticket_type = forms.ChoiceField(label=_lazy("工单类型"), required=False)
+    ticket_type = forms.ChoiceField(label=gettext_lazy("工单类型"), required=False)
     questionnaire = forms.ModelChoiceField(
-        label=_lazy("问卷"), required=False, queryset=Questionnaire.objects.order_by("code")
+        label=gettext_lazy("问卷"), required=False, queryset=Questionnaire.objects.order_by("code")
     )
 
     def __init__(self, *args, **kwargs):
@@ -151,10 +151,20 @@ def themes_view(request):
 
 
 EXPORT_COLUMNS = (
-    _lazy("答卷"), _lazy("回答时间"), _lazy("问卷"), _lazy("工单"), _lazy("渠道"),
-    _lazy("价值等级"), _lazy("工单类型"), _lazy("部门"), _lazy("客服"), _lazy("满意度"),
-    _lazy("不满意原因"), _lazy("推荐意愿（0–10）"), _lazy("意见"),
-)  # fmt: skip
+    gettext_lazy("答卷"),
+    gettext_lazy("回答时间"),
+    gettext_lazy("问卷"),
+    gettext_lazy("工单"),
+    gettext_lazy("渠道"),
+    gettext_lazy("价值等级"),
+    gettext_lazy("工单类型"),
+    gettext_lazy("部门"),
+    gettext_lazy("客服"),
+    gettext_lazy("满意度"),
+    gettext_lazy("不满意原因"),
+    gettext_lazy("推荐意愿（0–10）"),
+    gettext_lazy("意见"),
+)
 
 
 @login_required

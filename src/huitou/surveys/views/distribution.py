@@ -258,8 +258,32 @@ def distribution_view(request, distribution_id: int):
             if distribution.audience == Distribution.Audience.OPEN
             else "",
             "channel_labels": CHANNEL_LABELS,
+            "segment": _segment_lines(distribution.segment or {}),
         },
     )
+
+
+def _segment_lines(segment: dict) -> list[tuple[str, str]]:
+    """The segment in words: (what, which) pairs such as (价值等级, A、B)."""
+    stages = dict(Stage.choices)
+    lines = []
+    if segment.get("tier"):
+        lines.append((_("价值等级"), "、".join(segment["tier"])))
+    if segment.get("stage"):
+        lines.append(
+            (_("生命周期阶段"), "、".join(str(stages.get(v, v)) for v in segment["stage"]))
+        )
+    if segment.get("tag"):
+        lines.append((_("标签"), "、".join(segment["tag"])))
+    days = segment.get("last_contact_days") or {}
+    if days:
+        lines.append(
+            (
+                _("距上次联系（天）"),
+                f"{days.get('min', 0)}–{days['max']}" if "max" in days else f"≥ {days['min']}",
+            )
+        )
+    return lines
 
 
 def _act(request, distribution_id: int, action, done: str):
