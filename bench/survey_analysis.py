@@ -61,6 +61,7 @@ def pick(values) -> str:
 
 
 def make_people():
+    # Imported here: Django is set up in main() (a database of its own) before this runs.
     from huitou.accounts.models import Department
     from huitou.accounts.tests.factories import UserFactory
     from huitou.customers.tests.factories import CustomerFactory
@@ -82,6 +83,7 @@ def make_people():
 
 def generate(*, answers: int, ratings: int) -> dict:
     """Questionnaires through the services, then sheets, answers and ratings by SQL."""
+    # Imported here: Django is set up in main() (a database of its own) before this runs.
     from django.db import connection, transaction
 
     from huitou.surveys.builtin import ensure_builtin_questionnaires
@@ -238,6 +240,7 @@ def line(name: str, times: list[float], baseline: float, extra: str = "") -> flo
 
 
 def measure(supervisor, repeat: int) -> None:
+    # Imported here: Django is set up in main() (a database of its own) before this runs.
     from django.db import connection
     from django.test import Client
 
@@ -326,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     url = os.environ.get("BENCH_SURVEYS_DATABASE_URL") or DEFAULT_URL
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(Path(tmp), url)
+        # Imported after setup_django: the models need the settings.
         from django.core.management import call_command
 
         from huitou.accounts.models import User

@@ -19,6 +19,9 @@ from huitou.customers import models as customers
 from huitou.customers.personality import ListeningStyle, Personality
 from huitou.customers.privacy import PERSONAL_FIELDS
 from huitou.customers.qualification import NOT_A_PROSPECT, NURTURE, STRATEGIES
+from huitou.quality.models import Appeal
+from huitou.surveys.models import InviteState
+from huitou.surveys.selectors import STATE_OF
 from huitou.tickets import models as tickets
 
 APPS = ["accounts", "tickets", "customers", "complaints", "sla", "knowledge", "mail", "core"]
@@ -166,11 +169,6 @@ def test_no_api_literal_is_a_hand_copy_of_model_choices():
 
 
 def test_the_rating_state_and_the_appeal_decision_are_parts_of_their_models_values():
-    # Imported here: the surveys and quality apps sit above the apps this module checks.
-    from huitou.quality.models import Appeal
-    from huitou.surveys.models import InviteState
-    from huitou.surveys.selectors import STATE_OF
-
     rating = EXPECTED[("tickets", "SatisfactionOut", "state")]
     assert set(STATE_OF.values()) | {"none"} == set(rating)
     assert set(rating) - {"none"} <= set(InviteState.values)

@@ -21,6 +21,8 @@ from huitou.demo.phrases import DEMO_PASSWORD
 from huitou.demo.plan import plan_demo
 from huitou.knowledge.analytics import bot_analytics
 from huitou.knowledge.models import BotTurn
+from huitou.quality.models import Appeal, CalibrationSession, Inspection
+from huitou.surveys.models import FollowUp, Response
 from huitou.tickets.models import Channel, Message, Status, Ticket, TicketType
 
 SMALL = "0.1"  # 20 customers, 100 tickets: enough for everything but the size checks
@@ -170,10 +172,6 @@ def believable_story(client, now) -> None:
 
 def rated_and_inspected(client, now) -> None:
     """Issue 16: the supervisor's satisfaction and QA pages have months of answers."""
-    # Imported here: the surveys and quality apps sit above core, whose tests these are.
-    from huitou.quality.models import Appeal, CalibrationSession, Inspection
-    from huitou.surveys.models import FollowUp, Response
-
     ratings = Response.objects.filter(rating__isnull=False, questionnaire__isnull=True)
     assert ratings.count() > 100
     assert set(ratings.values_list("rating", flat=True)) == {1, 2, 3, 4, 5}

@@ -7,7 +7,8 @@ from django.utils import timezone
 from huitou.accounts.tests.factories import UserFactory
 from huitou.customers.tests.factories import CustomerFactory
 from huitou.quality.defaults import ensure_quality_defaults
-from huitou.quality.models import Scorecard, ScorecardItem
+from huitou.quality.models import Inspection, Scorecard, ScorecardItem
+from huitou.quality.services import do_inspection_create, do_inspection_score, do_inspection_submit
 from huitou.tickets.models import Message, Ticket
 from huitou.tickets.services import do_customer_message_add, do_message_add, do_ticket_create
 
@@ -53,3 +54,19 @@ def simple_card(*items) -> Scorecard:
             scorecard=card, key=key, label=key, weight=weight, critical=critical, position=position
         )
     return card
+
+
+def scored(accuracy: str) -> Inspection:
+    """A submitted inspection on a two-item card: greeting (10) met, the critical accuracy
+    item (30) `accuracy` ("pass" scores 100, "fail" zeroes the score)."""
+    qa = UserFactory(role="qa")
+    card = simple_card(("greeting", 10, False), ("accuracy", 30, True))
+    inspection = do_inspection_create(
+        ticket=conversation(), scorecard=card, inspector=qa, source="manual"
+    )
+    do_inspection_score(
+        actor=qa,
+        inspection=inspection,
+        items={"greeting": {"result": "pass"}, "accuracy": {"result": accuracy}},
+    )
+    return do_inspection_submit(actor=qa, inspection=inspection)

@@ -5,28 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from huitou.accounts.tests.factories import UserFactory
 from huitou.quality.measures import inspection_measures, mystery_measures
-from huitou.quality.services import do_inspection_create, do_inspection_score, do_inspection_submit
 from huitou.surveys.evaluation_measures import registered_inputs
 
-from .helpers import conversation, simple_card
+from .helpers import scored
 
 pytestmark = pytest.mark.django_db
-
-
-def scored(accuracy: str):
-    qa = UserFactory(role="qa")
-    card = simple_card(("greeting", 10, False), ("accuracy", 30, True))
-    inspection = do_inspection_create(
-        ticket=conversation(), scorecard=card, inspector=qa, source="manual"
-    )
-    do_inspection_score(
-        actor=qa,
-        inspection=inspection,
-        items={"greeting": {"result": "pass"}, "accuracy": {"result": accuracy}},
-    )
-    return do_inspection_submit(actor=qa, inspection=inspection)
 
 
 def test_the_report_gets_the_average_qa_score_and_the_fatal_share():

@@ -12,7 +12,7 @@ from huitou.quality.services import (
     do_inspection_submit,
 )
 
-from .helpers import conversation, simple_card
+from .helpers import conversation, scored, simple_card
 
 pytestmark = pytest.mark.django_db
 
@@ -73,17 +73,7 @@ def test_scoring_and_submitting_an_inspection():
 
 
 def test_failing_the_critical_item_gives_zero_on_submit():
-    qa = UserFactory(role="qa")
-    card = simple_card(("greeting", 10, False), ("accuracy", 30, True))
-    inspection = do_inspection_create(
-        ticket=conversation(), scorecard=card, inspector=qa, source="manual"
-    )
-    do_inspection_score(
-        actor=qa,
-        inspection=inspection,
-        items={"greeting": {"result": "pass"}, "accuracy": {"result": "fail"}},
-    )
-    done = do_inspection_submit(actor=qa, inspection=inspection)
+    done = scored("fail")
     assert done.score == Decimal("0.0") and done.critical_failed
 
 

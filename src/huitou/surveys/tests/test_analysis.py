@@ -236,6 +236,19 @@ def test_the_export_lists_each_answer_sheet_as_csv_and_xlsx(supervisor):
     assert page.get("/surveys/export.pdf").status_code == 404
 
 
+def test_the_export_defuses_a_comment_that_a_spreadsheet_would_run(supervisor):
+    ticket = TicketFactory(channel="web", customer=CustomerFactory(email="f@x.cn"))
+    do_ticket_update(actor=desk_user(), ticket=ticket, changes={"status": "resolved"})
+    token = Invitation.objects.get(ticket=ticket).token
+    do_rating_submit(token=token, rating=1, comment='=HYPERLINK("http://evil.example","点这里")')
+    page = Client()
+    page.force_login(supervisor)
+    rows = list(
+        csv.reader(io.StringIO(page.get("/surveys/export.csv").content.decode("utf-8-sig")))
+    )
+    assert rows[1][12] == '\'=HYPERLINK("http://evil.example","点这里")'
+
+
 def test_themes_group_the_customers_words(supervisor):
     for number, comment in enumerate(("等待时间太长了", "等待时间太长了", "师傅很专业")):
         ticket = TicketFactory(channel="web", customer=CustomerFactory(email=f"t{number}@x.cn"))
