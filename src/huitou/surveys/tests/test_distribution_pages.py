@@ -267,3 +267,14 @@ def test_an_open_distribution_edits_only_what_may_still_change(supervisor, quest
     assert survey.name == "新名称" and survey.max_reminders == 2
     assert survey.audience == "segment" and survey.sample_percent == 100
     assert survey.channels == ["email"]
+
+
+def test_the_distribution_page_states_its_segment_in_words(supervisor, questionnaire):
+    survey = opened(
+        supervisor,
+        questionnaire,
+        segment={"tier": ["A", "B"], "stage": ["lost"], "last_contact_days": {"min": 90}},
+    )
+    page = logged_in(supervisor).get(f"/surveys/distributions/{survey.pk}/").content.decode()
+    assert "价值等级: A、B" in page and "生命周期阶段: 流失" in page
+    assert "距上次联系（天）: ≥ 90" in page and "[&#x27;A&#x27;" not in page
